@@ -1,0 +1,44 @@
+# Shared by scripts/test, scripts/demo and scripts/lint: find the tree, install what is missing, build.
+# shellcheck shell=bash
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${MCASTEXPERT_BUILD_DIR:-$top/build}
+
+# Debian 12 packages the project needs to build, test and demo.
+packages=(
+  g++ meson ninja-build pkg-config
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  libgtest-dev
+  iproute2 util-linux procps
+)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# ensure_packages [EXTRA...] — installs missing packages when root; otherwise prints the exact command and stops.
+ensure_packages() {
+  local missing=() p
+  for p in "${packages[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing packages. Install them with:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  say "Installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build — configures once (warnings are errors), then rebuilds only what changed.
+build() {
+  if [ ! -f "$build_dir/build.ninja" ]; then
+    say "Configuring $build_dir"
+    meson setup "$build_dir" "$top" --werror >/dev/null
+  fi
+  say "Building"
+  meson compile -C "$build_dir" >/dev/null || meson compile -C "$build_dir"
+}

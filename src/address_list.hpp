@@ -1,0 +1,48 @@
+// Comma-separated lists of addresses as users type them into a property: multicast groups (optionally with a port
+// and an IPv6 %scope) and unicast sources.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ip_address.hpp"
+
+namespace mcastexpert {
+
+// One entry of a group list.
+struct GroupEntry {
+  IpAddress address;
+  std::optional<uint16_t> port;  // only where the caller allows ports
+  std::string scope;             // "%eth1" → "eth1": the interface this (IPv6) group is bound to, as typed
+
+  // "239.1.2.3", "239.1.2.3:5004", "ff02::1%eth0", "[ff15::1]:5004": the canonical form of the entry.
+  std::string to_string() const;
+  friend bool operator==(const GroupEntry& a, const GroupEntry& b) {
+    return a.address.same_address(b.address) && a.port == b.port && a.scope == b.scope;
+  }
+};
+
+struct GroupListRules {
+  bool allow_port = false;  // accept "group:port" / "[v6]:port"
+  bool one_family = true;   // refuse a list that mixes IPv4 and IPv6
+};
+
+// Parses "239.1.2.3, ff15::1, [ff15::2]:5004": whitespace around entries is ignored, duplicates are dropped (the
+// first stays), order is kept. Throws Error(InvalidSetting) naming the entry at fault. An empty text gives an empty
+// list: whether that is allowed is the caller's call.
+std::vector<GroupEntry> parse_group_list(std::string_view text, const GroupListRules& rules = {});
+
+// Parses a list of unicast source addresses (for source-specific joins and exclude lists); same syntax without ports
+// or scopes, deduplicated, order kept.
+std::vector<IpAddress> parse_source_list(std::string_view text);
+
+// Splits "a, b ,c" into trimmed, non-empty items; an empty item between commas is an error naming the list.
+std::vector<std::string> split_list(std::string_view text);
+
+// The families present in a list, for "mixed families" checks.
+std::optional<Family> common_family(const std::vector<GroupEntry>& groups);
+
+}  // namespace mcastexpert
