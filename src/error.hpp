@@ -24,12 +24,30 @@ class Error : public std::runtime_error {
   int sys_errno() const noexcept { return sys_errno_; }
   // Message and hint together, as one line for a log or an exception text.
   std::string full() const { return hint_.empty() ? what() : std::string(what()) + ". " + hint_; }
+  // The setting at fault ("groups", "iface", ...: the settings structs' field names, which the elements' properties
+  // share), when the core knows it.
+  const std::string& setting() const noexcept { return setting_; }
+  void set_setting(std::string setting) {
+    if (setting_.empty()) setting_ = std::move(setting);
+  }
 
  private:
   ErrorKind kind_;
+  std::string setting_;
   std::string hint_;
   int sys_errno_;
 };
+
+// Runs f(); an Error it throws leaves marked as being about `setting` (unless it already names one).
+template <typename F>
+auto about_setting(const char* setting, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (Error& e) {
+    e.set_setting(setting);
+    throw;
+  }
+}
 
 // Throws a Resource error for a failed system call: "<what>: <strerror(errno)>".
 [[noreturn]] void throw_system_error(const std::string& what, int sys_errno, std::string hint = {});

@@ -16,7 +16,7 @@ bool all_digits(std::string_view s) {
 
 [[noreturn]] void no_such_interface(const InterfaceTable& table, std::string_view spec, const std::string& why) {
   throw Error(ErrorKind::NotFound, "no interface matches '" + std::string(spec) + "'" + why,
-              "interfaces here: " + table.names());
+              "name one of the interfaces here: " + table.names());
 }
 
 }  // namespace

@@ -114,7 +114,7 @@ TEST(InterfaceSpec, ListsAreDeduplicatedByIndexInOrder) {
 
 TEST(InterfaceSpec, UnknownSpecifierListsWhatExists) {
   const auto table = awkward_machine();
-  const std::string exists = "interfaces here: lo (1), eth0 (2), eth1 (3), vlan7 (4), bare (5), 2 (6), down0 (7), "
+  const std::string exists = "name one of the interfaces here: lo (1), eth0 (2), eth1 (3), vlan7 (4), bare (5), 2 (6), down0 (7), "
                              "tun0 (8), 10.0.0.1 (9)";
   EXPECT_EQ(error_of([&] { resolve_interfaces(table, "eht0", InterfaceRole::Receive); }),
             "no interface matches 'eht0' (not a name, address or index of any interface). " + exists);

@@ -1,0 +1,88 @@
+#include "element_common.h"
+
+#include "mcast_uri.hpp"
+
+namespace mcastexpert_plugin {
+
+std::string describe(const mcastexpert::Error& e) {
+  return e.hint().empty() ? std::string(e.what()) : std::string(e.what()) + ". Fix: " + e.hint();
+}
+
+void post_error(GstElement* element, const mcastexpert::Error& e, GstResourceError open_error) {
+  std::string value;
+  if (!e.setting().empty() && g_object_class_find_property(G_OBJECT_GET_CLASS(element), e.setting().c_str())) {
+    GValue v = G_VALUE_INIT;
+    GParamSpec* pspec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), e.setting().c_str());
+    g_value_init(&v, pspec->value_type);
+    g_object_get_property(G_OBJECT(element), e.setting().c_str(), &v);
+    gchar* text = G_VALUE_HOLDS_STRING(&v) ? g_value_dup_string(&v) : gst_value_serialize(&v);
+    value = text != nullptr ? text : "";
+    g_free(text);
+    g_value_unset(&v);
+  }
+  const std::string text =
+      e.setting().empty() ? describe(e) : "Property '" + e.setting() + "' (\"" + value + "\"): " + describe(e);
+  const std::string debug = std::string("errno ") + std::to_string(e.sys_errno()) +
+                            (e.setting().empty() ? std::string() : ", property " + e.setting());
+  const bool setting = e.kind() != mcastexpert::ErrorKind::Resource || !e.setting().empty();
+  gst_element_message_full(element, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
+                           setting ? GST_RESOURCE_ERROR_SETTINGS : open_error, g_strdup(text.c_str()),
+                           g_strdup(debug.c_str()), __FILE__, GST_FUNCTION, __LINE__);
+}
+
+mcastexpert::DebugLog debug_log(GstElement* element, GstDebugCategory* category) {
+  return [element, category](const std::string& line) {
+    GST_CAT_DEBUG_OBJECT(category, element, "%s", line.c_str());
+  };
+}
+
+gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* allowed_keys, GError** error) {
+  mcastexpert::McastUri parsed;
+  try {
+    parsed = mcastexpert::McastUri::parse(uri != nullptr ? uri : "");
+  } catch (const mcastexpert::Error& e) {
+    g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s", describe(e).c_str());
+    return FALSE;
+  }
+  for (const auto& [key, value] : parsed.query) {
+    bool allowed = false;
+    for (const gchar* const* k = allowed_keys; *k != nullptr; ++k) allowed |= key == *k;
+    if (!allowed) {
+      std::string keys;
+      for (const gchar* const* k = allowed_keys; *k != nullptr; ++k) keys += (keys.empty() ? "" : ", ") + std::string(*k);
+      g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "URI '%s': unknown key '%s' (known keys: %s)", uri,
+                  key.c_str(), keys.c_str());
+      return FALSE;
+    }
+  }
+  g_object_set(element, "groups", parsed.groups.c_str(), nullptr);
+  if (parsed.port) g_object_set(element, "port", static_cast<gint>(*parsed.port), nullptr);
+  for (const auto& [key, value] : parsed.query) gst_util_set_object_arg(G_OBJECT(element), key.c_str(), value.c_str());
+  return TRUE;
+}
+
+std::string build_uri(GstElement* element, const gchar* const* keys) {
+  mcastexpert::McastUri uri;
+  gchar* groups = nullptr;
+  gint port = 0;
+  g_object_get(element, "groups", &groups, "port", &port, nullptr);
+  uri.groups = groups != nullptr ? groups : "";
+  g_free(groups);
+  if (port > 0) uri.port = static_cast<uint16_t>(port);
+  for (const gchar* const* k = keys; *k != nullptr; ++k) {
+    GParamSpec* pspec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), *k);
+    if (pspec == nullptr) continue;
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, pspec->value_type);
+    g_object_get_property(G_OBJECT(element), *k, &v);
+    if (!g_param_value_defaults(pspec, &v)) {
+      gchar* text = G_VALUE_HOLDS_STRING(&v) ? g_value_dup_string(&v) : gst_value_serialize(&v);
+      if (text != nullptr) uri.query.emplace_back(*k, text);
+      g_free(text);
+    }
+    g_value_unset(&v);
+  }
+  return uri.to_string();
+}
+
+}  // namespace mcastexpert_plugin

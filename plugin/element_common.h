@@ -1,0 +1,32 @@
+// What both elements need from one place: turning core errors into element errors, routing the core's debug lines
+// into GStreamer's log, the mcast:// URI handler, and the "set it once, keep it" string property helpers.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <string>
+
+#include "error.hpp"
+#include "socket_options.hpp"
+
+namespace mcastexpert_plugin {
+
+// Posts GST_ELEMENT_ERROR for `e`: the text names the setting (property), the value the user gave, what is wrong and
+// how to fix it; `open_error` is the code for system failures (OPEN_READ for the source, OPEN_WRITE for the sink).
+void post_error(GstElement* element, const mcastexpert::Error& e, GstResourceError open_error);
+
+// "what is wrong. Fix: how to fix it" — how every core error reads in a message.
+std::string describe(const mcastexpert::Error& e);
+
+// A DebugLog that writes the core's lines to `category` at DEBUG level for `element`.
+mcastexpert::DebugLog debug_log(GstElement* element, GstDebugCategory* category);
+
+// Applies an mcast:// URI to `element`: groups (and port, when the URI has one) from the authority, then each query
+// key as the property of that name, if `allowed_keys` (NULL-terminated) lists it. On failure sets `error` and
+// returns FALSE, leaving the element unchanged.
+gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* allowed_keys, GError** error);
+
+// The element's URI, rebuilt from its properties: groups, port, and the listed keys whose value is not the default.
+std::string build_uri(GstElement* element, const gchar* const* keys);
+
+}  // namespace mcastexpert_plugin

@@ -1,0 +1,377 @@
+#include "receiver.hpp"
+
+#include <linux/errqueue.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "error.hpp"
+#include "interface_spec.hpp"
+
+#ifndef IPV6_MULTICAST_ALL
+#define IPV6_MULTICAST_ALL 29  // Linux >= 4.20; older headers lack the name
+#endif
+
+namespace mcastexpert {
+
+namespace {
+
+constexpr size_t kMaxDatagramV4 = 65507;  // 65535 - 20 (IPv4 header) - 8 (UDP header)
+constexpr size_t kMaxDatagramV6 = 65527;  // 65535 - 8: the IPv6 payload length excludes its own header
+constexpr size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(timespec)) +
+                                CMSG_SPACE(sizeof(uint32_t)) + 64;
+
+[[noreturn]] void invalid(const std::string& what, const std::string& hint) {
+  throw Error(ErrorKind::InvalidSetting, what, hint);
+}
+
+std::string sockaddr_text(const sockaddr_storage& ss) {
+  const auto addr = IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss));
+  return addr ? addr->to_string() : "?";
+}
+
+}  // namespace
+
+struct MulticastReceiver::Scratch {
+  size_t capacity = 0;
+  size_t overflow_size = 0;
+  std::vector<mmsghdr> messages;
+  std::vector<iovec> iovecs;  // two per message: the caller's buffer, then this slot's overflow
+  std::vector<uint8_t> overflow;
+  std::vector<uint8_t> control;
+
+  void ensure(size_t count, size_t max_datagram) {
+    if (count <= capacity) return;
+    capacity = count;
+    overflow_size = max_datagram;
+    messages.assign(count, mmsghdr{});
+    iovecs.assign(count * 2, iovec{});
+    overflow.assign(count * max_datagram, 0);
+    control.assign(count * kControlSize, 0);
+  }
+};
+
+MulticastReceiver::MulticastReceiver(const ReceiverSettings& settings, const InterfaceTable& table)
+    : settings_(settings), scratch_(std::make_unique<Scratch>()) {
+  about_setting("groups", [&] {
+    if (settings_.groups.empty()) invalid("no multicast group to join", "list at least one group, e.g. 239.255.0.1");
+    const auto family = common_family(settings_.groups);
+    if (!family) invalid("the groups mix IPv4 and IPv6", "use one element per family");
+    family_ = *family;
+  });
+  about_setting("sources", [&] {
+    if (!settings_.sources.empty() && !settings_.block_sources.empty())
+      invalid("both sources and block-sources are set",
+              "use sources to receive only from some senders, or block-sources to receive from all but some");
+  });
+  for (const auto* list : {&settings_.sources, &settings_.block_sources})
+    about_setting(list == &settings_.sources ? "sources" : "block-sources", [&] {
+      for (const auto& s : *list)
+        if (s.family() != family_)
+          invalid("source " + s.to_string() + " is " + family_name(s.family()) + " but the groups are " +
+                      family_name(family_),
+                  "list sources of the groups' family");
+    });
+
+  stats_.group_packets = std::make_unique<ReceiverStats::Counter[]>(settings_.groups.size());
+  stats_.group_bytes = std::make_unique<ReceiverStats::Counter[]>(settings_.groups.size());
+
+  open_socket(table);
+  join_all();
+}
+
+MulticastReceiver::~MulticastReceiver() = default;
+
+size_t MulticastReceiver::max_datagram() const noexcept {
+  return family_ == Family::V4 ? kMaxDatagramV4 : kMaxDatagramV6;
+}
+
+void MulticastReceiver::open_socket(const InterfaceTable& table) {
+  // Which interfaces each group joins on.
+  const auto named =
+      about_setting("iface", [&] { return resolve_interfaces(table, settings_.iface, InterfaceRole::Receive); });
+  std::vector<NetInterface> defaults;
+  for (size_t g = 0; g < settings_.groups.size(); ++g) {
+    const auto& entry = settings_.groups[g];
+    std::vector<NetInterface> on;
+    if (!entry.scope.empty()) {
+      on = about_setting("groups", [&] { return resolve_interfaces(table, entry.scope, InterfaceRole::Receive); });
+    } else if (!named.empty()) {
+      on = named;
+    } else {
+      if (entry.address.multicast_scope() <= MulticastScope::LinkLocal && entry.address.is_v6())
+        about_setting("iface", [&] {
+          invalid(entry.to_string() + " is a " + scope_name(entry.address.multicast_scope()) +
+                      " group, which means nothing without an interface",
+                  "name the interface to join it on (iface, or " + entry.address.to_string() + "%eth0)");
+        });
+      if (defaults.empty())
+        defaults = about_setting("iface", [&] { return default_receive_interfaces(table, family_); });
+      on = defaults;
+    }
+    for (const auto& iface : on) memberships_.push_back({g, entry.address, iface.index, iface.name});
+  }
+
+  for (const auto& iface : table.interfaces()) {
+    if (iface.loopback) {
+      loopback_indexes_.push_back(iface.index);
+      continue;
+    }
+    for (const auto& a : iface.addresses)
+      if (a.address.family() == family_) own_addresses_.push_back(a.address);
+  }
+
+  socket_ = open_udp_socket(family_);
+  const SocketOptions opt(socket_.get(), settings_.log);
+  if (settings_.reuse) opt.require_int(SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", 1);
+  if (family_ == Family::V4) {
+    // Without this, a wildcard-bound socket gets every group any socket of this host joined on the port.
+    opt.require_int(IPPROTO_IP, IP_MULTICAST_ALL, "IP_MULTICAST_ALL", 0);
+    opt.require_int(IPPROTO_IP, IP_PKTINFO, "IP_PKTINFO", 1);
+  } else {
+    opt.require_int(IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY", 1);
+    opt.set_int(IPPROTO_IPV6, IPV6_MULTICAST_ALL, "IPV6_MULTICAST_ALL", 0);  // pktinfo checks cover older kernels
+    opt.require_int(IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO", 1);
+  }
+  opt.set_int(SOL_SOCKET, SO_TIMESTAMPNS, "SO_TIMESTAMPNS", 1);
+  opt.set_int(SOL_SOCKET, SO_RXQ_OVFL, "SO_RXQ_OVFL", 1);
+  stats_.granted_buffer_size = settings_.buffer_size > 0
+                                   ? request_buffer_size(opt, socket_.get(), true, settings_.buffer_size)
+                                   : opt.get_int(SOL_SOCKET, SO_RCVBUF) / 2;
+
+  sockaddr_storage bind_addr{};
+  const socklen_t len = IpAddress::any(family_).to_sockaddr(settings_.port, bind_addr);
+  if (bind(socket_.get(), reinterpret_cast<sockaddr*>(&bind_addr), len) != 0) {
+    const int err = errno;
+    about_setting("port", [&] {
+      if (err == EADDRINUSE)
+        throw Error(ErrorKind::Resource, "port " + std::to_string(settings_.port) + " is in use by another socket",
+                    settings_.reuse ? "the other socket does not share its port: stop it or choose another port"
+                                    : "allow sharing (reuse=true) or choose another port",
+                    err);
+      throw_system_error("cannot bind to port " + std::to_string(settings_.port), err);
+    });
+  }
+  port_ = bound_port(socket_.get());
+  opt.log("bound to " + std::string(family_ == Family::V4 ? "0.0.0.0" : "[::]") + ":" + std::to_string(port_));
+
+  wake_fd_ = UniqueFd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!wake_fd_) throw_system_error("cannot create an eventfd", errno);
+}
+
+void MulticastReceiver::join_all() {
+  const SocketOptions opt(socket_.get(), settings_.log);
+  const int level = family_ == Family::V4 ? IPPROTO_IP : IPPROTO_IPV6;
+  auto fail_join = [&](const std::string& what, int err) {
+    if (err == ENOBUFS) {
+      const std::string sysctl = !settings_.sources.empty() || !settings_.block_sources.empty()
+                                     ? (family_ == Family::V4 ? "net.ipv4.igmp_max_msf" : "net.ipv6.mld_max_msf")
+                                     : (family_ == Family::V4 ? "net.ipv4.igmp_max_memberships"
+                                                              : "net.core.optmem_max");
+      throw Error(ErrorKind::Resource, what + ": the kernel's limit per socket is reached",
+                  "raise " + sysctl + " (sysctl -w " + sysctl + "=...), or join fewer groups or sources", err);
+    }
+    throw_system_error(what, err);
+  };
+
+  for (const auto& m : memberships_) {
+    const std::string where = m.group.to_string() + " on " + m.ifname;
+    if (!settings_.sources.empty()) {
+      for (const auto& source : settings_.sources) {
+        group_source_req req{};
+        req.gsr_interface = m.ifindex;
+        m.group.to_sockaddr(0, req.gsr_group);
+        source.to_sockaddr(0, req.gsr_source);
+        if (const int rc = opt.set(level, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req, sizeof req,
+                                   where + " from " + source.to_string()))
+          fail_join("cannot join " + where + " for source " + source.to_string(), rc);
+      }
+      continue;
+    }
+    group_req req{};
+    req.gr_interface = m.ifindex;
+    m.group.to_sockaddr(0, req.gr_group);
+    if (const int rc = opt.set(level, MCAST_JOIN_GROUP, "MCAST_JOIN_GROUP", &req, sizeof req, where))
+      fail_join("cannot join " + where, rc);
+    for (const auto& source : settings_.block_sources) {
+      group_source_req block{};
+      block.gsr_interface = m.ifindex;
+      m.group.to_sockaddr(0, block.gsr_group);
+      source.to_sockaddr(0, block.gsr_source);
+      if (const int rc = opt.set(level, MCAST_BLOCK_SOURCE, "MCAST_BLOCK_SOURCE", &block, sizeof block,
+                                 where + " blocking " + source.to_string()))
+        fail_join("cannot block source " + source.to_string() + " for " + where, rc);
+    }
+  }
+}
+
+MulticastReceiver::WaitResult MulticastReceiver::wait(int timeout_ms) {
+  pollfd fds[2] = {{socket_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
+  while (true) {
+    const int n = poll(fds, 2, timeout_ms);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_system_error("waiting for datagrams failed", errno);
+    }
+    if (n == 0) return WaitResult::TimedOut;
+    if (fds[1].revents != 0) return WaitResult::Woken;
+    return WaitResult::Readable;
+  }
+}
+
+void MulticastReceiver::wake() {
+  const uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = write(wake_fd_.get(), &one, sizeof one);
+}
+
+void MulticastReceiver::clear_wake() {
+  uint64_t value = 0;
+  [[maybe_unused]] const ssize_t n = read(wake_fd_.get(), &value, sizeof value);
+}
+
+bool MulticastReceiver::is_own_address(const sockaddr_storage& sender) const {
+  const auto addr = IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&sender));
+  return addr && std::any_of(own_addresses_.begin(), own_addresses_.end(),
+                             [&](const IpAddress& own) { return own.same_address(*addr); });
+}
+
+void MulticastReceiver::judge(ReceiveSlot& slot, const sockaddr_storage& destination, bool have_destination) const {
+  const auto dest = IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&destination));
+  if (!have_destination || !dest || !dest->is_multicast()) {
+    slot.verdict = Verdict::Unicast;
+    return;
+  }
+  bool group_known = false;
+  bool joined_here = false;
+  for (const auto& m : memberships_) {
+    if (!m.group.same_address(*dest)) continue;
+    group_known = true;
+    slot.group_index = m.group_index;
+    if (m.ifindex == slot.ifindex) {
+      joined_here = true;
+      break;
+    }
+  }
+  if (!group_known) {
+    slot.verdict = Verdict::WrongGroup;
+    return;
+  }
+  if (!joined_here) {
+    slot.verdict = Verdict::WrongInterface;
+    return;
+  }
+  const auto sender = IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&slot.sender));
+  auto listed = [&](const std::vector<IpAddress>& list) {
+    return sender && std::any_of(list.begin(), list.end(), [&](const IpAddress& s) { return s.same_address(*sender); });
+  };
+  if ((!settings_.sources.empty() && !listed(settings_.sources)) || listed(settings_.block_sources)) {
+    slot.verdict = Verdict::DisallowedSource;
+    return;
+  }
+  if (!settings_.loop &&
+      std::find(loopback_indexes_.begin(), loopback_indexes_.end(), slot.ifindex) == loopback_indexes_.end() &&
+      is_own_address(slot.sender)) {
+    slot.verdict = Verdict::OwnTraffic;
+    return;
+  }
+  slot.verdict = Verdict::Accepted;
+}
+
+size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {
+  if (count == 0) return 0;
+  auto& s = *scratch_;
+  s.ensure(count, max_datagram());
+  for (size_t i = 0; i < count; ++i) {
+    iovec* iov = &s.iovecs[i * 2];
+    iov[0] = {slots[i].data, slots[i].capacity};
+    iov[1] = {&s.overflow[i * s.overflow_size], s.overflow_size};
+    msghdr& h = s.messages[i].msg_hdr;
+    h.msg_name = &slots[i].sender;
+    h.msg_namelen = sizeof slots[i].sender;
+    h.msg_iov = iov;
+    h.msg_iovlen = 2;
+    h.msg_control = &s.control[i * kControlSize];
+    h.msg_controllen = kControlSize;
+    h.msg_flags = 0;
+  }
+  const int n = recvmmsg(socket_.get(), s.messages.data(), static_cast<unsigned>(count), MSG_DONTWAIT, nullptr);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+    throw_system_error("receiving datagrams failed", errno);
+  }
+
+  uint64_t accepted = 0, accepted_bytes = 0, truncated = 0;
+  uint64_t rejected[6] = {};
+  for (int i = 0; i < n; ++i) {
+    ReceiveSlot& slot = slots[i];
+    const msghdr& h = s.messages[i].msg_hdr;
+    slot.length = s.messages[i].msg_len;
+    slot.overflow = slot.length > slot.capacity ? &s.overflow[i * s.overflow_size] : nullptr;
+    slot.arrival_realtime_ns = 0;
+    slot.ifindex = 0;
+    if (h.msg_flags & MSG_TRUNC) ++truncated;  // cannot happen: the overflow holds the largest datagram
+
+    sockaddr_storage destination{};
+    bool have_destination = false;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+        in_pktinfo info{};
+        std::memcpy(&info, CMSG_DATA(c), sizeof info);
+        IpAddress::from_v4(info.ipi_addr).to_sockaddr(0, destination);
+        slot.ifindex = static_cast<unsigned>(info.ipi_ifindex);
+        have_destination = true;
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+        in6_pktinfo info{};
+        std::memcpy(&info, CMSG_DATA(c), sizeof info);
+        IpAddress::from_v6(info.ipi6_addr).to_sockaddr(0, destination);
+        slot.ifindex = info.ipi6_ifindex;
+        have_destination = true;
+      } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+        timespec ts{};
+        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        slot.arrival_realtime_ns = static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+      } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+        uint32_t drops = 0;
+        std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
+        // A running total since the socket was made: count what is new.
+        if (drops != last_drop_count_) {
+          stats_.kernel_drops.add(drops - last_drop_count_);
+          last_drop_count_ = drops;
+        }
+      }
+    }
+    judge(slot, destination, have_destination);
+    if (slot.verdict == Verdict::Accepted) {
+      ++accepted;
+      accepted_bytes += slot.length;
+      stats_.group_packets[slot.group_index].add(1);
+      stats_.group_bytes[slot.group_index].add(slot.length);
+    } else {
+      ++rejected[static_cast<int>(slot.verdict)];
+      if (settings_.log)
+        settings_.log("dropped a datagram from " + sockaddr_text(slot.sender) + " to " + sockaddr_text(destination) +
+                      " on interface " + std::to_string(slot.ifindex) + ": " +
+                      (slot.verdict == Verdict::WrongGroup        ? "not a joined group"
+                       : slot.verdict == Verdict::WrongInterface  ? "joined group, wrong interface"
+                       : slot.verdict == Verdict::Unicast         ? "unicast"
+                       : slot.verdict == Verdict::DisallowedSource ? "source not allowed"
+                                                                   : "sent by this host (loop=false)"));
+    }
+  }
+  stats_.packets.add(accepted);
+  stats_.bytes.add(accepted_bytes);
+  if (truncated) stats_.truncated.add(truncated);
+  if (rejected[1]) stats_.wrong_group.add(rejected[1]);
+  if (rejected[2]) stats_.wrong_interface.add(rejected[2]);
+  if (rejected[3]) stats_.unicast.add(rejected[3]);
+  if (rejected[4]) stats_.disallowed_source.add(rejected[4]);
+  if (rejected[5]) stats_.own_traffic.add(rejected[5]);
+  return static_cast<size_t>(n);
+}
+
+}  // namespace mcastexpert

@@ -1,0 +1,131 @@
+// A multicast receiver: one UDP socket that joins groups on exactly the named interfaces and hands over only the
+// datagrams that belong to it — checked by the kernel where it can filter, and datagram by datagram for the rest.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "address_list.hpp"
+#include "interface_table.hpp"
+#include "socket_options.hpp"
+#include "unique_fd.hpp"
+
+namespace mcastexpert {
+
+// What the user asked for (already parsed).
+struct ReceiverSettings {
+  std::vector<GroupEntry> groups;  // required, one family; an IPv6 entry's %scope pins it to that interface
+  uint16_t port = 5004;            // 0 = any free port
+  std::string iface;               // interface specifiers; empty = every up, multicast, non-loopback interface
+  std::vector<IpAddress> sources;  // source-specific joins (include mode)
+  std::vector<IpAddress> block_sources;  // any-source joins excluding these
+  bool reuse = true;                     // let other receivers share the port (SO_REUSEADDR, never SO_REUSEPORT)
+  bool loop = false;                     // accept datagrams this host sent itself
+  int buffer_size = 0;                   // SO_RCVBUF in bytes, 0 = the OS default
+  DebugLog log;
+};
+
+// One join: a group on an interface.
+struct Membership {
+  size_t group_index;  // into ReceiverSettings::groups
+  IpAddress group;
+  unsigned ifindex;
+  std::string ifname;
+};
+
+// Why a datagram was or was not delivered.
+enum class Verdict : uint8_t {
+  Accepted,
+  WrongGroup,        // a multicast group this receiver did not join (another socket's, on the same port)
+  WrongInterface,    // the right group, on an interface it was not joined on
+  Unicast,           // not multicast at all
+  DisallowedSource,  // not in `sources`, or in `block_sources`
+  OwnTraffic,        // sent by this host, and loop is off
+};
+
+// One datagram's place in a batch. The caller fills `data` and `capacity`; receive() fills the rest.
+struct ReceiveSlot {
+  uint8_t* data = nullptr;
+  size_t capacity = 0;
+
+  size_t length = 0;                  // the whole datagram; when > capacity, the rest is at overflow
+  const uint8_t* overflow = nullptr;  // valid until the next receive()
+  Verdict verdict = Verdict::Accepted;
+  sockaddr_storage sender{};          // the sender's address and port
+  size_t group_index = 0;             // which group it was sent to (when accepted)
+  unsigned ifindex = 0;               // the interface it arrived on
+  int64_t arrival_realtime_ns = 0;    // the kernel's receive time (CLOCK_REALTIME), 0 if unknown
+};
+
+// Counters, written by the receiving thread only and readable from any thread.
+struct ReceiverStats {
+  struct Counter {
+    std::atomic<uint64_t> value{0};
+    void add(uint64_t n) { value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    uint64_t get() const { return value.load(std::memory_order_relaxed); }
+  };
+  Counter packets, bytes, kernel_drops, truncated;
+  Counter wrong_group, wrong_interface, unicast, disallowed_source, own_traffic;
+  std::unique_ptr<Counter[]> group_packets, group_bytes;  // per group, by group_index
+  int granted_buffer_size = 0;
+  uint64_t rejected() const {
+    return wrong_group.get() + wrong_interface.get() + unicast.get() + disallowed_source.get() + own_traffic.get();
+  }
+};
+
+class MulticastReceiver {
+ public:
+  // Resolves interfaces, opens and binds the socket, joins every (group, interface[, source]). Throws Error naming
+  // what is wrong and how to fix it.
+  MulticastReceiver(const ReceiverSettings& settings, const InterfaceTable& table);
+  ~MulticastReceiver();
+  MulticastReceiver(const MulticastReceiver&) = delete;
+  MulticastReceiver& operator=(const MulticastReceiver&) = delete;
+
+  Family family() const noexcept { return family_; }
+  uint16_t port() const noexcept { return port_; }
+  const std::vector<Membership>& memberships() const noexcept { return memberships_; }
+  const std::vector<GroupEntry>& groups() const noexcept { return settings_.groups; }
+  const ReceiverStats& stats() const noexcept { return stats_; }
+  // The largest datagram the family allows (65507 for IPv4, 65527 for IPv6).
+  size_t max_datagram() const noexcept;
+
+  enum class WaitResult { Readable, Woken, TimedOut };
+  // Blocks until a datagram is waiting, wake() is called, or timeout_ms passes (-1: no timeout).
+  WaitResult wait(int timeout_ms);
+  // From any thread: makes a current or the next wait() return Woken, until clear_wake().
+  void wake();
+  void clear_wake();
+
+  // Reads up to `count` waiting datagrams without blocking (one system call) and judges each. Returns how many
+  // slots were filled, accepted or not (0 when nothing was waiting). Throws Error(Resource) on a socket error.
+  size_t receive(ReceiveSlot* slots, size_t count);
+
+ private:
+  void open_socket(const InterfaceTable& table);
+  void join_all();
+  void judge(ReceiveSlot& slot, const sockaddr_storage& destination, bool have_destination) const;
+  bool is_own_address(const sockaddr_storage& sender) const;
+
+  ReceiverSettings settings_;
+  Family family_ = Family::V4;
+  UniqueFd socket_;
+  UniqueFd wake_fd_;
+  uint16_t port_ = 0;
+  std::vector<Membership> memberships_;
+  std::vector<IpAddress> own_addresses_;  // this host's addresses on non-loopback interfaces, for loop=false
+  std::vector<unsigned> loopback_indexes_;
+  ReceiverStats stats_;
+  uint32_t last_drop_count_ = 0;
+
+  // Per-slot scratch for recvmmsg, sized at construction: no allocation while receiving.
+  struct Scratch;
+  std::unique_ptr<Scratch> scratch_;
+};
+
+}  // namespace mcastexpert
