@@ -77,7 +77,7 @@ std::string build_uri(GstElement* element, const gchar* const* keys) {
     g_object_get_property(G_OBJECT(element), *k, &v);
     if (!g_param_value_defaults(pspec, &v)) {
       gchar* text = G_VALUE_HOLDS_STRING(&v) ? g_value_dup_string(&v) : gst_value_serialize(&v);
-      if (text != nullptr) uri.query.emplace_back(*k, text);
+      if (text != nullptr && *text != '\0') uri.query.emplace_back(*k, text);  // "" is the unset string
       g_free(text);
     }
     g_value_unset(&v);

@@ -1,0 +1,375 @@
+// Helpers for element tests run inside the lab: plain-socket senders and receivers on the lab's hosts, pipelines
+// started on a host, and reading what a pipeline posted on its bus.
+#pragma once
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <gst/check/gstharness.h>
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lab.hpp"
+
+namespace et {
+
+using namespace std::chrono_literals;
+
+inline bool is_v6(const std::string& addr) { return addr.find(':') != std::string::npos; }
+
+inline sockaddr_storage make_addr(const std::string& addr, uint16_t port, unsigned scope_id = 0) {
+  sockaddr_storage ss{};
+  if (is_v6(addr)) {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(port);
+    s6->sin6_scope_id = scope_id;
+    inet_pton(AF_INET6, addr.c_str(), &s6->sin6_addr);
+  } else {
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(port);
+    inet_pton(AF_INET, addr.c_str(), &s4->sin_addr);
+  }
+  return ss;
+}
+
+inline socklen_t addr_len(const sockaddr_storage& ss) {
+  return ss.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+}
+
+inline std::string addr_text(const sockaddr_storage& ss) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr, buf, sizeof buf);
+  else
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, buf, sizeof buf);
+  return buf;
+}
+
+inline uint16_t addr_port(const sockaddr_storage& ss) {
+  return ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port
+                                        : reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);
+}
+
+// A plain UDP sender on a lab host, bound to `source` (and `source_port`), pinned to the interface `ifindex`, TTL 1.
+class RawSender {
+ public:
+  RawSender(const std::string& host, const std::string& source, unsigned ifindex, uint16_t source_port = 0) {
+    lab::InHost in(host);
+    const bool v6 = is_v6(source);
+    fd_ = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (v6) {
+      int idx = static_cast<int>(ifindex);
+      setsockopt(fd_, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof idx);
+      setsockopt(fd_, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &one, sizeof one);
+    } else {
+      ip_mreqn mreq{};
+      mreq.imr_ifindex = static_cast<int>(ifindex);
+      setsockopt(fd_, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof mreq);
+      setsockopt(fd_, IPPROTO_IP, IP_MULTICAST_TTL, &one, sizeof one);
+    }
+    auto local = make_addr(source, source_port, source.rfind("fe80", 0) == 0 ? ifindex : 0);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&local), addr_len(local)) != 0)
+      throw std::runtime_error("RawSender cannot bind " + source + ": " + strerror(errno));
+  }
+  ~RawSender() { close(fd_); }
+  RawSender(const RawSender&) = delete;
+  RawSender& operator=(const RawSender&) = delete;
+
+  void send(const std::string& to, uint16_t port, const std::string& payload, unsigned scope_id = 0) {
+    auto dest = make_addr(to, port, scope_id);
+    if (sendto(fd_, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&dest), addr_len(dest)) < 0)
+      throw std::runtime_error("RawSender cannot send to " + to + ": " + strerror(errno));
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// What a RawReceiver saw of one datagram.
+struct Received {
+  std::string payload;
+  std::string sender;
+  uint16_t sender_port = 0;
+  int ttl = -1;  // TTL or hop limit
+  int tos = -1;  // TOS or traffic class
+  unsigned ifindex = 0;
+};
+
+// A plain UDP receiver on a lab host, joined to `group` on `ifindex` (no join when group is empty).
+class RawReceiver {
+ public:
+  RawReceiver(const std::string& host, const std::string& group, uint16_t port, unsigned ifindex) {
+    lab::InHost in(host);
+    const bool v6 = is_v6(group);
+    fd_ = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (v6) {
+      setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+      setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof one);
+      setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof one);
+      setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+    } else {
+      setsockopt(fd_, IPPROTO_IP, IP_RECVTTL, &one, sizeof one);
+      setsockopt(fd_, IPPROTO_IP, IP_RECVTOS, &one, sizeof one);
+      setsockopt(fd_, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+      int zero = 0;
+      setsockopt(fd_, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof zero);
+    }
+    auto any = make_addr(v6 ? "::" : "0.0.0.0", port);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&any), addr_len(any)) != 0)
+      throw std::runtime_error(std::string("RawReceiver cannot bind: ") + strerror(errno));
+    group_req req{};
+    req.gr_interface = ifindex;
+    auto g = make_addr(group, 0);
+    std::memcpy(&req.gr_group, &g, sizeof g);
+    if (setsockopt(fd_, v6 ? IPPROTO_IPV6 : IPPROTO_IP, MCAST_JOIN_GROUP, &req, sizeof req) != 0)
+      throw std::runtime_error("RawReceiver cannot join " + group + ": " + strerror(errno));
+  }
+  ~RawReceiver() { close(fd_); }
+  RawReceiver(const RawReceiver&) = delete;
+  RawReceiver& operator=(const RawReceiver&) = delete;
+
+  std::optional<Received> receive(std::chrono::milliseconds timeout = 2000ms) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+    char data[65536];
+    char control[512];
+    sockaddr_storage from{};
+    iovec iov{data, sizeof data};
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = recvmsg(fd_, &msg, 0);
+    if (n < 0) return std::nullopt;
+    Received r;
+    r.payload.assign(data, static_cast<size_t>(n));
+    r.sender = addr_text(from);
+    r.sender_port = addr_port(from);
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      int value = 0;
+      if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+          (c->cmsg_level == IPPROTO_IPV6 && (c->cmsg_type == IPV6_HOPLIMIT || c->cmsg_type == IPV6_TCLASS))) {
+        std::memcpy(&value, CMSG_DATA(c), sizeof value);
+        if (c->cmsg_type == IPV6_TCLASS)
+          r.tos = value;
+        else
+          r.ttl = value;
+      } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) {
+        r.tos = *reinterpret_cast<unsigned char*>(CMSG_DATA(c));
+      } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+        in_pktinfo info{};
+        std::memcpy(&info, CMSG_DATA(c), sizeof info);
+        r.ifindex = static_cast<unsigned>(info.ipi_ifindex);
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+        in6_pktinfo info{};
+        std::memcpy(&info, CMSG_DATA(c), sizeof info);
+        r.ifindex = info.ipi6_ifindex;
+      }
+    }
+    return r;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+inline std::string buffer_bytes(GstBuffer* buf) {
+  std::string out(gst_buffer_get_size(buf), '\0');
+  gst_buffer_extract(buf, 0, out.data(), out.size());
+  return out;
+}
+
+// A harness around a source element described by `launch` ("mcastexpertsrc key=value ..."), started on `host`.
+class SrcHarness {
+ public:
+  SrcHarness(const std::string& host, const std::string& launch) : host_(host) {
+    gchar** words = g_strsplit(launch.c_str(), " ", -1);
+    h_ = gst_harness_new(words[0]);
+    for (gchar** w = words + 1; *w != nullptr; ++w) {
+      gchar* eq = strchr(*w, '=');
+      if (eq == nullptr) continue;
+      *eq = '\0';
+      gst_util_set_object_arg(G_OBJECT(h_->element), *w, eq + 1);
+    }
+    g_strfreev(words);
+    bus_ = gst_bus_new();
+    gst_element_set_bus(h_->element, bus_);
+  }
+  ~SrcHarness() {
+    gst_harness_teardown(h_);
+    gst_object_unref(bus_);
+  }
+  SrcHarness(const SrcHarness&) = delete;
+  SrcHarness& operator=(const SrcHarness&) = delete;
+
+  GstHarness* get() { return h_; }
+  GstElement* element() { return h_->element; }
+
+  // Sets the element PLAYING from the host's network namespace; false if it refused (see error()).
+  bool play() {
+    lab::InHost in(host_);
+    return gst_element_set_state(h_->element, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
+  }
+
+  // The next buffer, or nullptr after `timeout`.
+  GstBuffer* pull(std::chrono::milliseconds timeout = 2000ms) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (GstBuffer* b = gst_harness_try_pull(h_)) return b;
+      std::this_thread::sleep_for(2ms);
+    }
+    return nullptr;
+  }
+
+  // Every buffer that arrives within `quiet` of the previous one.
+  std::vector<std::string> drain(std::chrono::milliseconds quiet = 300ms) {
+    std::vector<std::string> out;
+    while (GstBuffer* b = pull(quiet)) {
+      out.push_back(buffer_bytes(b));
+      gst_buffer_unref(b);
+    }
+    return out;
+  }
+
+  // The text of the first error message on the element's bus, "" if none.
+  std::string error() {
+    std::string text;
+    while (GstMessage* m = gst_bus_pop_filtered(bus_, GST_MESSAGE_ERROR)) {
+      GError* err = nullptr;
+      gst_message_parse_error(m, &err, nullptr);
+      if (text.empty() && err != nullptr) text = err->message;
+      g_clear_error(&err);
+      gst_message_unref(m);
+    }
+    return text;
+  }
+
+  GstStructure* stats() {
+    GstStructure* s = nullptr;
+    g_object_get(h_->element, "stats", &s, nullptr);
+    return s;
+  }
+
+  guint64 stat(const char* field) {
+    GstStructure* s = stats();
+    guint64 v = 0;
+    gst_structure_get_uint64(s, field, &v);
+    gst_structure_free(s);
+    return v;
+  }
+
+ private:
+  std::string host_;
+  GstHarness* h_;
+  GstBus* bus_;
+};
+
+// A pipeline from gst_parse_launch, with its bus watched for an error.
+class Pipeline {
+ public:
+  explicit Pipeline(const std::string& launch) {
+    GError* err = nullptr;
+    pipeline_ = gst_parse_launch(launch.c_str(), &err);
+    if (err != nullptr) {
+      std::string m = err->message;
+      g_error_free(err);
+      throw std::runtime_error("cannot build " + launch + ": " + m);
+    }
+  }
+  ~Pipeline() {
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(pipeline_);
+  }
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  GstElement* get() { return pipeline_; }
+  GstElement* by_name(const char* name) {
+    GstElement* e = gst_bin_get_by_name(GST_BIN(pipeline_), name);
+    if (e != nullptr) gst_object_unref(e);  // the pipeline keeps it alive
+    return e;
+  }
+
+  // Sets the state from the host's network namespace; false on failure. (A live pipeline going to PLAYING
+  // completes only when data flows, so this does not wait for that.)
+  bool set_state(const std::string& host, GstState state) {
+    lab::InHost in(host);
+    const GstStateChangeReturn ret = gst_element_set_state(pipeline_, state);
+    // Sockets open and joins happen in the synchronous part (NULL→READY→PAUSED), so a failure shows here.
+    return ret != GST_STATE_CHANGE_FAILURE;
+  }
+
+  // The first message of `type` within `timeout`, or nullptr. The caller unrefs it.
+  GstMessage* wait_for(GstMessageType type, std::chrono::milliseconds timeout = 5000ms) {
+    GstBus* bus = gst_element_get_bus(pipeline_);
+    GstMessage* m = gst_bus_timed_pop_filtered(bus, static_cast<GstClockTime>(timeout.count()) * GST_MSECOND, type);
+    gst_object_unref(bus);
+    return m;
+  }
+
+  std::string error_text(std::chrono::milliseconds timeout = 2000ms) {
+    GstMessage* m = wait_for(GST_MESSAGE_ERROR, timeout);
+    if (m == nullptr) return "";
+    GError* err = nullptr;
+    gst_message_parse_error(m, &err, nullptr);
+    std::string text = err != nullptr ? err->message : "";
+    g_clear_error(&err);
+    gst_message_unref(m);
+    return text;
+  }
+
+ private:
+  GstElement* pipeline_;
+};
+
+inline size_t open_fd_count() {
+  size_t n = 0;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (readdir(d) != nullptr) ++n;
+    closedir(d);
+  }
+  return n;
+}
+
+inline void run_in(const std::string& host, const std::string& command) {
+  lab::InHost in(host);
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("failed on " + host + ": " + command);
+}
+
+inline std::string run_output(const std::string& command) {
+  std::string out;
+  if (FILE* p = popen(command.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+  }
+  return out;
+}
+
+// gst_init once, for gtest's main.
+class GstEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override { gst_init(nullptr, nullptr); }
+};
+
+}  // namespace et
