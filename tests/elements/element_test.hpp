@@ -123,6 +123,8 @@ class RawReceiver {
       setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof one);
       setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof one);
       setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+      int zero = 0;
+      setsockopt(fd_, IPPROTO_IPV6, 29 /* IPV6_MULTICAST_ALL */, &zero, sizeof zero);
     } else {
       setsockopt(fd_, IPPROTO_IP, IP_RECVTTL, &one, sizeof one);
       setsockopt(fd_, IPPROTO_IP, IP_RECVTOS, &one, sizeof one);
@@ -198,28 +200,35 @@ inline std::string buffer_bytes(GstBuffer* buf) {
   return out;
 }
 
-// A harness around a source element described by `launch` ("mcastexpertsrc key=value ..."), started on `host`.
-class SrcHarness {
+// A harness around an element described by `launch` ("mcastexpertsrc key=value ..."), started on `host`.
+class Harness {
  public:
-  SrcHarness(const std::string& host, const std::string& launch) : host_(host) {
+  Harness(const std::string& host, const std::string& launch) : host_(host) {
     gchar** words = g_strsplit(launch.c_str(), " ", -1);
-    h_ = gst_harness_new(words[0]);
+    GstElement* element = gst_element_factory_make(words[0], nullptr);
+    if (element == nullptr) throw std::runtime_error(std::string("no element ") + words[0]);
     for (gchar** w = words + 1; *w != nullptr; ++w) {
       gchar* eq = strchr(*w, '=');
       if (eq == nullptr) continue;
       *eq = '\0';
-      gst_util_set_object_arg(G_OBJECT(h_->element), *w, eq + 1);
+      gst_util_set_object_arg(G_OBJECT(element), *w, eq + 1);
     }
     g_strfreev(words);
     bus_ = gst_bus_new();
-    gst_element_set_bus(h_->element, bus_);
+    gst_element_set_bus(element, bus_);
+    // The harness starts a sink as soon as it wraps it: configured first, and on the host.
+    lab::InHost in(host);
+    const bool is_sink = gst_element_get_static_pad(element, "src") == nullptr;
+    h_ = is_sink ? gst_harness_new_with_element(element, "sink", nullptr)
+                 : gst_harness_new_with_element(element, nullptr, "src");
+    gst_object_unref(element);
   }
-  ~SrcHarness() {
+  ~Harness() {
     gst_harness_teardown(h_);
     gst_object_unref(bus_);
   }
-  SrcHarness(const SrcHarness&) = delete;
-  SrcHarness& operator=(const SrcHarness&) = delete;
+  Harness(const Harness&) = delete;
+  Harness& operator=(const Harness&) = delete;
 
   GstHarness* get() { return h_; }
   GstElement* element() { return h_->element; }
@@ -261,6 +270,34 @@ class SrcHarness {
       gst_message_unref(m);
     }
     return text;
+  }
+
+  // For a sink: caps and segment first, as a real upstream would.
+  void start_stream() { gst_harness_set_src_caps_str(h_, "application/x-mcastexpert-test"); }
+
+  GstFlowReturn push(const std::string& bytes) {
+    return gst_harness_push(h_, gst_buffer_new_memdup(bytes.data(), bytes.size()));
+  }
+
+  GstFlowReturn push_list(const std::vector<std::string>& datagrams) {
+    GstBufferList* list = gst_buffer_list_new();
+    for (const auto& d : datagrams) gst_buffer_list_add(list, gst_buffer_new_memdup(d.data(), d.size()));
+    return gst_pad_push_list(h_->srcpad, list);
+  }
+
+  // The text of every message of `type` posted so far (error, warning or info).
+  std::vector<std::string> messages(GstMessageType type) {
+    std::vector<std::string> out;
+    while (GstMessage* m = gst_bus_pop_filtered(bus_, type)) {
+      GError* err = nullptr;
+      if (type == GST_MESSAGE_WARNING) gst_message_parse_warning(m, &err, nullptr);
+      else if (type == GST_MESSAGE_INFO) gst_message_parse_info(m, &err, nullptr);
+      else gst_message_parse_error(m, &err, nullptr);
+      if (err != nullptr) out.push_back(err->message);
+      g_clear_error(&err);
+      gst_message_unref(m);
+    }
+    return out;
   }
 
   GstStructure* stats() {

@@ -42,7 +42,7 @@ std::string src(const std::string& props) { return "mcastexpertsrc " + props; }
 
 TEST(Src, DeliversIpv4GroupFromAnotherHost) {
   const auto port = next_port();
-  SrcHarness rx("rx", src("groups=239.255.1.1 iface=eth0 port=" + std::to_string(port)));
+  Harness rx("rx", src("groups=239.255.1.1 iface=eth0 port=" + std::to_string(port)));
   ASSERT_TRUE(rx.play()) << rx.error();
   send_from_txa("239.255.1.1", port, "v4");
   EXPECT_EQ(rx.drain(), tags("v4"));
@@ -51,7 +51,7 @@ TEST(Src, DeliversIpv4GroupFromAnotherHost) {
 
 TEST(Src, DeliversIpv6GroupFromAnotherHost) {
   const auto port = next_port();
-  SrcHarness rx("rx", src("groups=ff15::1:1 iface=eth0 port=" + std::to_string(port)));
+  Harness rx("rx", src("groups=ff15::1:1 iface=eth0 port=" + std::to_string(port)));
   ASSERT_TRUE(rx.play()) << rx.error();
   send_from_txa("ff15::1:1", port, "v6");
   EXPECT_EQ(rx.drain(), tags("v6"));
@@ -59,7 +59,7 @@ TEST(Src, DeliversIpv6GroupFromAnotherHost) {
 
 TEST(Src, DeliversLinkScopeIpv6GroupOnTheNamedInterface) {
   const auto port = next_port();
-  SrcHarness rx("rx", src("groups=ff02::1:77%eth1 port=" + std::to_string(port)));
+  Harness rx("rx", src("groups=ff02::1:77%eth1 port=" + std::to_string(port)));
   ASSERT_TRUE(rx.play()) << rx.error();
   send_from_txb("ff02::1:77", port, "ll");
   send_from_txa("ff02::1:77", port, "wrong-lan");
@@ -68,7 +68,7 @@ TEST(Src, DeliversLinkScopeIpv6GroupOnTheNamedInterface) {
 
 TEST(Src, DefaultJoinsEveryMulticastInterface) {
   const auto port = next_port();
-  SrcHarness rx("rx", src("groups=239.255.1.2 port=" + std::to_string(port)));
+  Harness rx("rx", src("groups=239.255.1.2 port=" + std::to_string(port)));
   ASSERT_TRUE(rx.play()) << rx.error();
   send_from_txa("239.255.1.2", port, "a", 1);
   send_from_txb("239.255.1.2", port, "b", 1);
@@ -79,8 +79,8 @@ TEST(Src, DefaultJoinsEveryMulticastInterface) {
 
 TEST(Src, TwoReceiversOnOnePortEachGetOnlyTheirGroup) {
   const auto port = next_port();
-  SrcHarness one("rx", src("groups=239.255.2.1 iface=eth0 port=" + std::to_string(port)));
-  SrcHarness two("rx", src("groups=239.255.2.2 iface=eth0 port=" + std::to_string(port)));
+  Harness one("rx", src("groups=239.255.2.1 iface=eth0 port=" + std::to_string(port)));
+  Harness two("rx", src("groups=239.255.2.2 iface=eth0 port=" + std::to_string(port)));
   ASSERT_TRUE(one.play()) << one.error();
   ASSERT_TRUE(two.play()) << two.error();
   // Several flows (source ports): SO_REUSEPORT would hash them across the two sockets.
@@ -98,9 +98,9 @@ TEST(Src, TwoReceiversOnOnePortEachGetOnlyTheirGroup) {
 TEST(Src, RightGroupOnAnInterfaceItDidNotNameIsDropped) {
   for (const std::string group : {"239.255.3.1", "ff15::3:1"}) {
     const auto port = next_port();
-    SrcHarness pinned("rx", src("groups=" + group + " iface=eth0 port=" + std::to_string(port)));
+    Harness pinned("rx", src("groups=" + group + " iface=eth0 port=" + std::to_string(port)));
     // Another receiver joins the group on eth1, so the host does take it in there.
-    SrcHarness other("rx", src("groups=" + group + " iface=eth1 port=" + std::to_string(port)));
+    Harness other("rx", src("groups=" + group + " iface=eth1 port=" + std::to_string(port)));
     ASSERT_TRUE(pinned.play()) << pinned.error();
     ASSERT_TRUE(other.play()) << other.error();
     send_from_txb(group, port, "lan-b");
@@ -114,7 +114,7 @@ TEST(Src, UnicastToThePortIsDroppedAndCounted) {
   for (const bool v6 : {false, true}) {
     const auto port = next_port();
     const std::string group = v6 ? "ff15::4:1" : "239.255.4.1";
-    SrcHarness rx("rx", src("groups=" + group + " iface=eth0 port=" + std::to_string(port)));
+    Harness rx("rx", src("groups=" + group + " iface=eth0 port=" + std::to_string(port)));
     ASSERT_TRUE(rx.play()) << rx.error();
     {
       RawSender tx("txa", F(v6 ? "TXA_ETH0_IPV6" : "TXA_ETH0_IPV4"), I("TXA_ETH0_INDEX"));
@@ -147,7 +147,7 @@ TEST(Src, SourceSpecificJoinDeliversOnlyTheListedSender) {
     const std::string group = v6 ? "ff35::8000:1" : "232.1.1.1";
     const std::string allowed = F(v6 ? "TXA_ETH0_IPV6" : "TXA_ETH0_IPV4");
     const std::string other = v6 ? "fd77:1::12" : "10.77.1.12";
-    SrcHarness rx("rx", src("groups=" + group + " iface=eth0 sources=" + allowed + " port=" + std::to_string(port)));
+    Harness rx("rx", src("groups=" + group + " iface=eth0 sources=" + allowed + " port=" + std::to_string(port)));
     ASSERT_TRUE(rx.play()) << rx.error();
     send_from_txa(group, port, "other", 3, other);
     send_from_txa(group, port, "allowed", 3, allowed);
@@ -161,7 +161,7 @@ TEST(Src, BlockSourcesExcludesThatSender) {
     const auto port = next_port();
     const std::string group = v6 ? "ff15::5:1" : "239.255.5.1";
     const std::string blocked = v6 ? "fd77:1::12" : "10.77.1.12";
-    SrcHarness rx("rx", src("groups=" + group + " iface=eth0 block-sources=" + blocked + " port=" + std::to_string(port)));
+    Harness rx("rx", src("groups=" + group + " iface=eth0 block-sources=" + blocked + " port=" + std::to_string(port)));
     ASSERT_TRUE(rx.play()) << rx.error();
     send_from_txa(group, port, "blocked", 3, blocked);
     send_from_txa(group, port, "welcome", 3);
@@ -171,7 +171,7 @@ TEST(Src, BlockSourcesExcludesThatSender) {
 
 TEST(Src, BuffersCarrySenderAddressGroupAndInterface) {
   const auto port = next_port();
-  SrcHarness rx("rx", src("groups=239.255.6.1,239.255.6.2 iface=eth0,eth1 port=" + std::to_string(port)));
+  Harness rx("rx", src("groups=239.255.6.1,239.255.6.2 iface=eth0,eth1 port=" + std::to_string(port)));
   ASSERT_TRUE(rx.play()) << rx.error();
   send_from_txb("239.255.6.2", port, "b", 1);
   GstBuffer* buf = rx.pull();
@@ -208,7 +208,7 @@ TEST(Src, BuffersCarrySenderAddressGroupAndInterface) {
 
 TEST(Src, NoSenderAddressMetaWhenNotWanted) {
   const auto port = next_port();
-  SrcHarness rx("rx", src("groups=239.255.6.3 iface=eth0 retrieve-sender-address=false port=" + std::to_string(port)));
+  Harness rx("rx", src("groups=239.255.6.3 iface=eth0 retrieve-sender-address=false port=" + std::to_string(port)));
   ASSERT_TRUE(rx.play()) << rx.error();
   send_from_txa("239.255.6.3", port, "x", 1);
   GstBuffer* buf = rx.pull();
@@ -221,7 +221,7 @@ TEST(Src, LargestDatagramsArriveWhole) {
   for (const bool v6 : {false, true}) {
     const auto port = next_port();
     const std::string group = v6 ? "ff15::7:1" : "239.255.7.1";
-    SrcHarness rx("rx", src("groups=" + group + " iface=eth0 port=" + std::to_string(port)));
+    Harness rx("rx", src("groups=" + group + " iface=eth0 port=" + std::to_string(port)));
     ASSERT_TRUE(rx.play()) << rx.error();
     std::string big(v6 ? 65527 : 65507, '\0');
     for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 + 3);
@@ -237,7 +237,7 @@ TEST(Src, LargestDatagramsArriveWhole) {
 
 TEST(Src, SkipFirstBytesStripsAHeader) {
   const auto port = next_port();
-  SrcHarness rx("rx", src("groups=239.255.7.2 iface=eth0 skip-first-bytes=4 port=" + std::to_string(port)));
+  Harness rx("rx", src("groups=239.255.7.2 iface=eth0 skip-first-bytes=4 port=" + std::to_string(port)));
   ASSERT_TRUE(rx.play()) << rx.error();
   RawSender tx("txa", F("TXA_ETH0_IPV4"), I("TXA_ETH0_INDEX"));
   tx.send("239.255.7.2", port, "HDR:payload");
@@ -280,7 +280,7 @@ TEST(Src, PortZeroPicksAFreePortReadableInReady) {
 TEST(Src, LoopOffDropsThisHostsOwnDatagramsLoopOnKeepsThem) {
   for (const bool loop : {false, true}) {
     const auto port = next_port();
-    SrcHarness rx("rx", src("groups=239.255.10.1 iface=eth0 port=" + std::to_string(port) +
+    Harness rx("rx", src("groups=239.255.10.1 iface=eth0 port=" + std::to_string(port) +
                             (loop ? " loop=true" : " loop=false")));
     ASSERT_TRUE(rx.play()) << rx.error();
     {
@@ -298,7 +298,7 @@ TEST(Src, LoopOffDropsThisHostsOwnDatagramsLoopOnKeepsThem) {
 
 TEST(Src, BurstArrivesAsBufferListsInOrder) {
   const auto port = next_port();
-  SrcHarness rx("rx", src("groups=239.255.11.1 iface=eth0 batch-size=16 port=" + std::to_string(port)));
+  Harness rx("rx", src("groups=239.255.11.1 iface=eth0 batch-size=16 port=" + std::to_string(port)));
   ASSERT_TRUE(rx.play()) << rx.error();
   send_from_txa("239.255.11.1", port, "p", 200);
   EXPECT_EQ(rx.drain(), tags("p", 200));

@@ -1,0 +1,361 @@
+// mcastexpertsink in the lab's multihomed topology: rx has eth0 on LAN A (with txa) and eth1 on LAN B (with txb);
+// rx's default route is eth0. Receivers are plain sockets (and mcastexpertsrc for the round trip).
+#include "element_test.hpp"
+
+using namespace et;
+
+namespace {
+
+uint16_t next_port() {
+  static uint16_t port = 8000;
+  return ++port;
+}
+
+std::string F(const char* name) { return lab::fact(name); }
+unsigned I(const char* name) { return lab::fact_index(name); }
+
+std::string sink(const std::string& props) { return "mcastexpertsink sync=false " + props; }
+
+struct Sent {
+  std::unique_ptr<Harness> h;
+};
+
+// A started sink on `host`.
+std::unique_ptr<Harness> start_sink(const std::string& host, const std::string& props) {
+  auto h = std::make_unique<Harness>(host, sink(props));
+  if (!h->play()) throw std::runtime_error("sink did not start: " + h->error());
+  h->start_stream();
+  return h;
+}
+
+std::vector<std::string> payloads(RawReceiver& r, std::chrono::milliseconds quiet = 300ms) {
+  std::vector<std::string> out;
+  while (auto got = r.receive(quiet)) out.push_back(got->payload);
+  return out;
+}
+
+}  // namespace
+
+TEST(Sink, DeliversToAReceiverOnAnotherHost) {
+  for (const std::string group : {"239.255.20.1", "ff15::20:1"}) {
+    const auto port = next_port();
+    RawReceiver txa("txa", group, port, I("TXA_ETH0_INDEX"));
+    auto h = start_sink("rx", "groups=" + group + " iface=eth0 port=" + std::to_string(port));
+    ASSERT_EQ(h->push("hello"), GST_FLOW_OK);
+    ASSERT_EQ(h->push("world"), GST_FLOW_OK);
+    EXPECT_EQ(payloads(txa), (std::vector<std::string>{"hello", "world"})) << group;
+  }
+}
+
+TEST(Sink, PerGroupPortsAreHonoured) {
+  const auto p1 = next_port(), p2 = next_port();
+  RawReceiver one("txa", "239.255.20.2", p1, I("TXA_ETH0_INDEX"));
+  RawReceiver two("txa", "ff15::20:2", p2, I("TXA_ETH0_INDEX"));
+  auto h4 = start_sink("rx", "groups=239.255.20.2:" + std::to_string(p1) + " iface=eth0");
+  auto h6 = start_sink("rx", "groups=[ff15::20:2]:" + std::to_string(p2) + " iface=eth0");
+  h4->push("v4");
+  h6->push("v6");
+  EXPECT_EQ(payloads(one), std::vector<std::string>{"v4"});
+  EXPECT_EQ(payloads(two), std::vector<std::string>{"v6"});
+}
+
+TEST(Sink, PinnedInterfaceWinsOverTheDefaultRoute) {
+  for (const std::string group : {"239.255.21.1", "ff15::21:1"}) {
+    const auto port = next_port();
+    RawReceiver lan_a("txa", group, port, I("TXA_ETH0_INDEX"));
+    RawReceiver lan_b("txb", group, port, I("TXB_ETH0_INDEX"));
+    auto h = start_sink("rx", "groups=" + group + " iface=eth1 port=" + std::to_string(port));
+    h->push("by-eth1");
+    EXPECT_EQ(payloads(lan_b), std::vector<std::string>{"by-eth1"}) << group;
+    EXPECT_TRUE(payloads(lan_a, 100ms).empty()) << group << " leaked onto LAN A (the default route)";
+  }
+}
+
+TEST(Sink, PinnedByAddressOrIndexToo) {
+  for (const std::string& iface : {F("RX_ETH1_IPV4"), std::to_string(I("RX_ETH1_INDEX")), F("RX_ETH1_IPV6LL") + "%eth1"}) {
+    const auto port = next_port();
+    RawReceiver lan_b("txb", "239.255.21.2", port, I("TXB_ETH0_INDEX"));
+    auto h = start_sink("rx", "groups=239.255.21.2 iface=" + iface + " port=" + std::to_string(port));
+    h->push("x");
+    EXPECT_EQ(payloads(lan_b), std::vector<std::string>{"x"}) << iface;
+  }
+}
+
+TEST(Sink, DefaultFollowsTheRoutingTableAndSaysSo) {
+  const auto port = next_port();
+  RawReceiver lan_a("txa", "239.255.22.1", port, I("TXA_ETH0_INDEX"));
+  RawReceiver lan_b("txb", "239.255.22.1", port, I("TXB_ETH0_INDEX"));
+  auto h = start_sink("rx", "groups=239.255.22.1 port=" + std::to_string(port));
+  h->push("default");
+  EXPECT_EQ(payloads(lan_a), std::vector<std::string>{"default"});
+  EXPECT_TRUE(payloads(lan_b, 100ms).empty());
+  const auto infos = h->messages(GST_MESSAGE_INFO);
+  ASSERT_EQ(infos.size(), 1u);
+  EXPECT_NE(infos[0].find("by eth0"), std::string::npos) << infos[0];
+  EXPECT_NE(infos[0].find("routing table"), std::string::npos) << infos[0];
+}
+
+TEST(Sink, DefaultFollowsAMulticastRoute) {
+  const auto port = next_port();
+  run_in("rx", "ip route add 239.255.23.0/24 dev eth1");
+  RawReceiver lan_b("txb", "239.255.23.1", port, I("TXB_ETH0_INDEX"));
+  auto h = start_sink("rx", "groups=239.255.23.1 port=" + std::to_string(port));
+  run_in("rx", "ip route del 239.255.23.0/24 dev eth1");
+  h->push("routed");
+  EXPECT_EQ(payloads(lan_b), std::vector<std::string>{"routed"});
+}
+
+TEST(Sink, FansOutOnEveryListedInterface) {
+  const auto port = next_port();
+  RawReceiver lan_a("txa", "239.255.24.1", port, I("TXA_ETH0_INDEX"));
+  RawReceiver lan_b("txb", "239.255.24.1", port, I("TXB_ETH0_INDEX"));
+  auto h = start_sink("rx", "groups=239.255.24.1 iface=eth0,eth1 port=" + std::to_string(port));
+  h->push("one");
+  h->push("two");
+  EXPECT_EQ(payloads(lan_a), (std::vector<std::string>{"one", "two"}));
+  EXPECT_EQ(payloads(lan_b), (std::vector<std::string>{"one", "two"}));
+  GstStructure* stats = h->stats();
+  guint64 sent = 0;
+  gst_structure_get_uint64(stats, "packets-sent", &sent);
+  EXPECT_EQ(sent, 4u);
+  EXPECT_EQ(gst_value_array_get_size(gst_structure_get_value(stats, "interfaces")), 2u);
+  gst_structure_free(stats);
+}
+
+TEST(Sink, TtlAndHopLimitAreWhatWasAskedFor) {
+  for (const std::string group : {"239.255.25.1", "ff15::25:1"}) {
+    for (const int ttl : {1, 7}) {
+      const auto port = next_port();
+      RawReceiver rx("txa", group, port, I("TXA_ETH0_INDEX"));
+      auto h = start_sink("rx", "groups=" + group + " iface=eth0 ttl=" + std::to_string(ttl) + " port=" +
+                                    std::to_string(port));
+      h->push("ttl");
+      const auto got = rx.receive();
+      ASSERT_TRUE(got.has_value()) << group;
+      EXPECT_EQ(got->ttl, ttl) << group;
+    }
+  }
+}
+
+TEST(Sink, DscpIsWhatWasAskedFor) {
+  for (const std::string group : {"239.255.26.1", "ff15::26:1"}) {
+    const auto port = next_port();
+    RawReceiver rx("txa", group, port, I("TXA_ETH0_INDEX"));
+    auto h = start_sink("rx", "groups=" + group + " iface=eth0 qos-dscp=46 port=" + std::to_string(port));
+    h->push("ef");
+    const auto got = rx.receive();
+    ASSERT_TRUE(got.has_value()) << group;
+    EXPECT_EQ(got->tos >> 2, 46) << group;
+  }
+}
+
+TEST(Sink, LoopDecidesWhetherThisHostHearsItself) {
+  for (const bool loop : {false, true}) {
+    const auto port = next_port();
+    RawReceiver local("rx", "239.255.27.1", port, I("RX_ETH0_INDEX"));
+    RawReceiver remote("txa", "239.255.27.1", port, I("TXA_ETH0_INDEX"));
+    auto h = start_sink("rx", "groups=239.255.27.1 iface=eth0 port=" + std::to_string(port) +
+                                  (loop ? " loop=true" : " loop=false"));
+    h->push("echo");
+    EXPECT_EQ(payloads(remote), std::vector<std::string>{"echo"});
+    EXPECT_EQ(payloads(local, 150ms).size(), loop ? 1u : 0u) << "loop=" << loop;
+  }
+}
+
+TEST(Sink, SourceAddressAndPortAreTheBoundOnes) {
+  const auto port = next_port();
+  RawReceiver lan_b("txb", "239.255.28.1", port, I("TXB_ETH0_INDEX"));
+  auto h = start_sink("rx", "groups=239.255.28.1 iface=eth1 bind-port=7777 port=" + std::to_string(port));
+  h->push("from");
+  auto got = lan_b.receive();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->sender, F("RX_ETH1_IPV4"));
+  EXPECT_EQ(got->sender_port, 7777);
+
+  // Link-local IPv6 source for a link-scope group, with its scope.
+  const auto port6 = next_port();
+  RawReceiver ll("txb", "ff02::28:1", port6, I("TXB_ETH0_INDEX"));
+  auto h6 = start_sink("rx", "groups=ff02::28:1 iface=eth1 port=" + std::to_string(port6));
+  h6->push("ll");
+  got = ll.receive();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->sender, F("RX_ETH1_IPV6LL"));
+  gint bound = 0;
+  g_object_get(h6->element(), "bind-port", &bound, nullptr);
+  EXPECT_GT(bound, 0);
+  EXPECT_EQ(got->sender_port, bound);
+}
+
+TEST(Sink, BufferListsGoOutWholeAndInOrder) {
+  const auto port = next_port();
+  RawReceiver rx("txa", "239.255.29.1", port, I("TXA_ETH0_INDEX"));
+  auto h = start_sink("rx", "groups=239.255.29.1 iface=eth0 port=" + std::to_string(port));
+  std::vector<std::string> sent;
+  for (int i = 0; i < 64; ++i) sent.push_back("pkt-" + std::to_string(i) + std::string(static_cast<size_t>(i * 10), 'x'));
+  ASSERT_EQ(h->push_list(sent), GST_FLOW_OK);
+  EXPECT_EQ(payloads(rx), sent);
+}
+
+TEST(Sink, ABufferOfSeveralMemoriesIsOneDatagram) {
+  const auto port = next_port();
+  RawReceiver rx("txa", "239.255.29.2", port, I("TXA_ETH0_INDEX"));
+  auto h = start_sink("rx", "groups=239.255.29.2 iface=eth0 port=" + std::to_string(port));
+  GstBuffer* buf = gst_buffer_new();
+  for (const char* part : {"head|", "body|", "tail"}) gst_buffer_append_memory(buf, gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY, const_cast<char*>(part), strlen(part), 0, strlen(part), nullptr, nullptr));
+  ASSERT_EQ(gst_harness_push(h->get(), buf), GST_FLOW_OK);
+  EXPECT_EQ(payloads(rx), std::vector<std::string>{"head|body|tail"});
+}
+
+TEST(Sink, OversizedBuffersWarnOnceAndAreCounted) {
+  const auto port = next_port();
+  RawReceiver rx("txa", "239.255.29.3", port, I("TXA_ETH0_INDEX"));
+  auto h = start_sink("rx", "groups=239.255.29.3 iface=eth0 port=" + std::to_string(port));
+  const std::string huge(70000, 'h');
+  EXPECT_EQ(h->push(huge), GST_FLOW_OK);
+  EXPECT_EQ(h->push(huge), GST_FLOW_OK);
+  EXPECT_EQ(h->push("fits"), GST_FLOW_OK);
+  EXPECT_EQ(payloads(rx), std::vector<std::string>{"fits"});
+  const auto warnings = h->messages(GST_MESSAGE_WARNING);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("70000-byte"), std::string::npos) << warnings[0];
+  EXPECT_EQ(h->stat("oversized-dropped"), 2u);
+}
+
+TEST(Sink, RoundTripThroughMcastexpertsrcKeepsTheBytes) {
+  const auto port = next_port();
+  Harness src("rx", "mcastexpertsrc groups=239.255.30.1 iface=eth0 port=" + std::to_string(port));
+  ASSERT_TRUE(src.play()) << src.error();
+  auto h = start_sink("txa", "groups=239.255.30.1 iface=eth0 port=" + std::to_string(port));
+  std::vector<std::string> sent;
+  for (int i = 0; i < 50; ++i) {
+    std::string payload(1316, '\0');
+    for (size_t j = 0; j < payload.size(); ++j) payload[j] = static_cast<char>((i * 31 + j) & 0xff);
+    sent.push_back(payload);
+    ASSERT_EQ(h->push(payload), GST_FLOW_OK);
+  }
+  EXPECT_EQ(src.drain(), sent);
+}
+
+static void add_destination(GstElement* e, const char* host, int port) { g_signal_emit_by_name(e, "add", host, port); }
+
+TEST(Sink, DestinationsChangeAtRunTimeIpv6Included) {
+  const auto port = next_port();
+  RawReceiver first("txa", "ff15::31:1", port, I("TXA_ETH0_INDEX"));
+  RawReceiver added("txa", "ff15::31:2", port, I("TXA_ETH0_INDEX"));
+  auto h = start_sink("rx", "groups=ff15::31:1 iface=eth0 port=" + std::to_string(port));
+  h->push("a");
+  add_destination(h->element(), "ff15::31:2", port);
+  h->push("b");
+  g_signal_emit_by_name(h->element(), "remove", "ff15::31:1", port);
+  h->push("c");
+  EXPECT_EQ(payloads(first), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(payloads(added), (std::vector<std::string>{"b", "c"}));
+  GstStructure* s = nullptr;
+  g_signal_emit_by_name(h->element(), "get-stats", "ff15::31:2", port, &s);
+  ASSERT_NE(s, nullptr);
+  guint64 packets = 0;
+  gst_structure_get_uint64(s, "packets-sent", &packets);
+  EXPECT_EQ(packets, 2u);
+  gst_structure_free(s);
+  g_signal_emit_by_name(h->element(), "clear");
+  h->push("d");
+  EXPECT_TRUE(payloads(added, 150ms).empty());
+}
+
+TEST(Sink, DoesNotJoinTheGroupsItSendsTo) {
+  const auto port = next_port();
+  auto h = start_sink("rx", "groups=239.255.32.1,239.255.32.2 iface=eth0,eth1 port=" + std::to_string(port));
+  h->push("x");
+  const std::string joined = run_output("ip netns exec rx ip maddr show");
+  EXPECT_EQ(joined.find("239.255.32"), std::string::npos) << joined;
+}
+
+TEST(Sink, RepeatedStateChangesLeakNoDescriptors) {
+  Pipeline p("fakesrc num-buffers=1 sizetype=fixed sizemax=10 ! mcastexpertsink groups=239.255.33.1 iface=eth0,eth1 port=" +
+             std::to_string(next_port()));
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_NULL));
+  const size_t fds = open_fd_count();
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING)) << "round " << i;
+    ASSERT_TRUE(p.set_state("rx", GST_STATE_NULL)) << "round " << i;
+  }
+  EXPECT_EQ(open_fd_count(), fds);
+}
+
+TEST(Sink, UriSetsGroupsPortAndKeys) {
+  GstElement* e = gst_element_make_from_uri(GST_URI_SINK, "mcast://239.255.34.1:6600?iface=eth1&ttl=4", nullptr, nullptr);
+  ASSERT_NE(e, nullptr);
+  EXPECT_STREQ(G_OBJECT_TYPE_NAME(e), "GstMcastExpertSink");
+  gchar *groups = nullptr, *iface = nullptr;
+  gint port = 0, ttl = 0;
+  g_object_get(e, "groups", &groups, "iface", &iface, "port", &port, "ttl", &ttl, nullptr);
+  EXPECT_STREQ(groups, "239.255.34.1");
+  EXPECT_STREQ(iface, "eth1");
+  EXPECT_EQ(port, 6600);
+  EXPECT_EQ(ttl, 4);
+  gchar* uri = gst_uri_handler_get_uri(GST_URI_HANDLER(e));
+  EXPECT_STREQ(uri, "mcast://239.255.34.1:6600?iface=eth1&ttl=4");
+  g_free(uri);
+  g_free(groups);
+  g_free(iface);
+  gst_object_unref(e);
+}
+
+// --- errors ---
+
+struct BadInput {
+  const char* props;
+  const char* expected;
+};
+
+class SinkRefuses : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(SinkRefuses, WithAClearError) {
+  const auto& bad = GetParam();
+  Pipeline p(std::string("fakesrc ! mcastexpertsink ") + bad.props);
+  EXPECT_FALSE(p.set_state("rx", GST_STATE_PLAYING));
+  const std::string text = p.error_text();
+  EXPECT_NE(text.find(bad.expected), std::string::npos) << "error was: " << text;
+  EXPECT_NE(text.find("Fix:"), std::string::npos) << "error was: " << text;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, SinkRefuses,
+    ::testing::Values(
+        BadInput{"", "Property 'groups' (\"\"): no destination group"},
+        BadInput{"groups=10.77.1.2", "'10.77.1.2' is not a multicast address"},
+        BadInput{"groups=239.1.1.1,ff15::1", "'ff15::1' is IPv6 but '239.1.1.1' is IPv4"},
+        BadInput{"groups=239.1.1.1:70000", "has port 70000, out of range"},
+        BadInput{"groups=239.1.1.1 iface=eht1", "Property 'iface' (\"eht1\"): no interface matches 'eht1'"},
+        BadInput{"groups=239.1.1.1 iface=down0", "interface 'down0' is down"},
+        BadInput{"groups=239.1.1.1 iface=nomc0", "cannot carry multicast (no MULTICAST flag)"},
+        BadInput{"groups=239.1.1.1 iface=10.77.9.9", "address '10.77.9.9' is on several interfaces (eth0, eth1)"},
+        BadInput{"groups=ff15::1 iface=noaddr0", "interface noaddr0 has no IPv6 address to send from"},
+        BadInput{"groups=ff02::1:3", "ff02::1:3 is a link-local group: the routing table cannot say which link"},
+        BadInput{"groups=239.1.1.1%eth0", "has a %scope, which only IPv6 addresses take"}));
+
+TEST(SinkErrors, NoRouteForTheDefault) {
+  Pipeline p("fakesrc ! mcastexpertsink groups=239.1.1.1");
+  run_in("txa", "ip route del default");
+  const bool started = p.set_state("txa", GST_STATE_PLAYING);
+  run_in("txa", "ip route add default dev eth0");
+  EXPECT_FALSE(started);
+  const std::string text = p.error_text();
+  EXPECT_NE(text.find("no route for 239.1.1.1"), std::string::npos) << text;
+  EXPECT_NE(text.find("name the interface (iface)"), std::string::npos) << text;
+}
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new et::GstEnvironment);
+  lab::InHost in("rx");
+  // For the error cases: a down interface, one without MULTICAST, one with no address, an address on two.
+  if (std::system("ip link add down0 type veth peer name down0p && ip link add nomc0 type veth peer name nomc0p && "
+                  "ip link set nomc0 multicast off && ip link set nomc0 up && "
+                  "ip link add noaddr0 type veth peer name noaddr0p && ip link set noaddr0 up && "
+                  "ip -6 addr flush dev noaddr0 && "
+                  "ip addr add 10.77.9.9/32 dev eth0 && ip addr add 10.77.9.9/32 dev eth1") != 0)
+    return 1;
+  return RUN_ALL_TESTS();
+}
