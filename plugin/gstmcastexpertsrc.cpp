@@ -69,7 +69,9 @@ constexpr gint kDefaultPort = 5004;
 constexpr guint kDefaultMtu = 1500;
 constexpr guint kDefaultBatchSize = 64;
 constexpr guint64 kDefaultTimeout = 0;
-constexpr gint kDefaultBufferSize = 0;
+// Sized for video: a frame of uncompressed HD arrives as a burst of thousands of datagrams, which the OS default
+// (about 200 KiB) cannot hold while the streaming thread is busy downstream.
+constexpr gint kDefaultBufferSize = 8 * 1024 * 1024;
 constexpr gint kDefaultSkipFirstBytes = 0;
 constexpr gboolean kDefaultRetrieveSenderAddress = TRUE;
 constexpr gboolean kDefaultReuse = TRUE;
@@ -118,6 +120,7 @@ struct Settings {
   std::string block_sources;
   CapsPtr caps;
   gint buffer_size = kDefaultBufferSize;
+  bool buffer_size_set = false;  // asked for by the user (a smaller grant is then worth a warning)
   guint mtu = kDefaultMtu;
   guint64 timeout = kDefaultTimeout;
   gboolean retrieve_sender_address = kDefaultRetrieveSenderAddress;
@@ -265,14 +268,16 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
   /**
    * GstMcastExpertSrc:buffer-size:
    *
-   * The kernel receive buffer in bytes (0 = the OS default). Asked with SO_RCVBUF, then SO_RCVBUFFORCE when
-   * allowed; a smaller grant posts a warning naming net.core.rmem_max. The size granted is in #stats.
+   * The kernel receive buffer in bytes; 0 leaves the OS default. Asked with SO_RCVBUF, then SO_RCVBUFFORCE when
+   * allowed (CAP_NET_ADMIN). The default, 8 MiB, is sized for video bursts; the size granted is logged and is in
+   * #mcastexpertsrc:stats. When you set it yourself and get less, a warning names net.core.rmem_max.
    */
   g_object_class_install_property(
       gobject_class, PROP_BUFFER_SIZE,
       g_param_spec_int("buffer-size", "Buffer size",
-                       "Kernel receive buffer in bytes (0 = OS default); warns when net.core.rmem_max caps it", 0,
-                       G_MAXINT, kDefaultBufferSize, socket_shaping));
+                       "Kernel receive buffer in bytes (0 = OS default; the default is sized for video); warns "
+                       "when net.core.rmem_max caps a size you set",
+                       0, G_MAXINT, kDefaultBufferSize, socket_shaping));
   /**
    * GstMcastExpertSrc:mtu:
    *
@@ -445,7 +450,10 @@ static void gst_mcastexpert_src_set_property(GObject* object, guint prop_id, con
       shapes_socket = false;
       break;
     }
-    case PROP_BUFFER_SIZE: s.buffer_size = g_value_get_int(value); break;
+    case PROP_BUFFER_SIZE:
+      s.buffer_size = g_value_get_int(value);
+      s.buffer_size_set = true;
+      break;
     case PROP_MTU: s.mtu = g_value_get_uint(value); break;
     case PROP_TIMEOUT: s.timeout = g_value_get_uint64(value); break;
     case PROP_RETRIEVE_SENDER_ADDRESS: s.retrieve_sender_address = g_value_get_boolean(value); break;
@@ -574,7 +582,12 @@ static gboolean open_receiver(GstMcastExpertSrc* self) {
     GST_INFO_OBJECT(self, "joined %s on %s (index %u)%s", m.group.to_string().c_str(), m.ifname.c_str(), m.ifindex,
                     rs.sources.empty() ? "" : " for the listed sources");
   const int granted = receiver->stats().granted_buffer_size;
-  if (rs.buffer_size > 0 && granted < rs.buffer_size) {
+  bool warn_buffer;
+  {
+    std::lock_guard<std::mutex> lock(priv->settings_lock);
+    warn_buffer = priv->settings.buffer_size_set;
+  }
+  if (warn_buffer && rs.buffer_size > 0 && granted < rs.buffer_size) {
     GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
                         ("Asked for a %d-byte receive buffer, got %d: the kernel caps it at net.core.rmem_max",
                          rs.buffer_size, granted),
@@ -582,7 +595,8 @@ static gboolean open_receiver(GstMcastExpertSrc* self) {
                          "works; bursts larger than the buffer are dropped by the kernel",
                          rs.buffer_size));
   } else {
-    GST_INFO_OBJECT(self, "receive buffer: %d bytes", granted);
+    GST_INFO_OBJECT(self, "receive buffer: asked %d bytes, got %d (net.core.rmem_max caps it without CAP_NET_ADMIN)",
+                    rs.buffer_size, granted);
   }
   const uint16_t port = receiver->port();
   {
