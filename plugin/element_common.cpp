@@ -31,9 +31,7 @@ void post_error(GstElement* element, const mcastexpert::Error& e, GstResourceErr
 }
 
 mcastexpert::DebugLog debug_log(GstElement* element, GstDebugCategory* category) {
-  return [element, category](const std::string& line) {
-    GST_CAT_DEBUG_OBJECT(category, element, "%s", line.c_str());
-  };
+  return [element, category](const std::string& line) { GST_CAT_DEBUG_OBJECT(category, element, "%s", line.c_str()); };
 }
 
 gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* allowed_keys, GError** error) {
@@ -49,7 +47,8 @@ gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* al
     for (const gchar* const* k = allowed_keys; *k != nullptr; ++k) allowed |= key == *k;
     if (!allowed) {
       std::string keys;
-      for (const gchar* const* k = allowed_keys; *k != nullptr; ++k) keys += (keys.empty() ? "" : ", ") + std::string(*k);
+      for (const gchar* const* k = allowed_keys; *k != nullptr; ++k)
+        keys += (keys.empty() ? "" : ", ") + std::string(*k);
       g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "URI '%s': unknown key '%s' (known keys: %s)", uri,
                   key.c_str(), keys.c_str());
       return FALSE;

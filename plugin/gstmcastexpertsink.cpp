@@ -171,10 +171,9 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
       g_param_spec_string("groups", "Groups",
                           "Comma-separated destination groups, each group or group:port ([v6]:port for IPv6)", nullptr,
                           socket_shaping));
-  g_object_class_install_property(
-      gobject_class, PROP_PORT,
-      g_param_spec_int("port", "Port", "Destination port for groups listed without one", 1, 65535, kDefaultPort,
-                       socket_shaping));
+  g_object_class_install_property(gobject_class, PROP_PORT,
+                                  g_param_spec_int("port", "Port", "Destination port for groups listed without one", 1,
+                                                   65535, kDefaultPort, socket_shaping));
   /**
    * GstMcastExpertSink:iface:
    *
@@ -190,8 +189,8 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
                           nullptr, socket_shaping));
   g_object_class_install_property(
       gobject_class, PROP_TTL,
-      g_param_spec_int("ttl", "TTL", "Multicast TTL (IPv4) or hop limit (IPv6); 1 keeps datagrams on the local link",
-                       0, 255, kDefaultTtl, socket_shaping));
+      g_param_spec_int("ttl", "TTL", "Multicast TTL (IPv4) or hop limit (IPv6); 1 keeps datagrams on the local link", 0,
+                       255, kDefaultTtl, socket_shaping));
   g_object_class_install_property(
       gobject_class, PROP_LOOP,
       g_param_spec_boolean("loop", "Loop", "Deliver the datagrams to receivers on this host too", kDefaultLoop,
@@ -226,9 +225,8 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    */
   g_object_class_install_property(
       gobject_class, PROP_STATS,
-      g_param_spec_boxed("stats", "Statistics",
-                         "Packets and bytes sent per destination and per interface, send errors", GST_TYPE_STRUCTURE,
-                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+      g_param_spec_boxed("stats", "Statistics", "Packets and bytes sent per destination and per interface, send errors",
+                         GST_TYPE_STRUCTURE, static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
   g_object_class_install_property(
       gobject_class, PROP_URI,
       g_param_spec_string("uri", "URI", "mcast://GROUP[:PORT][?iface=..&ttl=..]: sets groups, port and the keys",
@@ -251,10 +249,10 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
   signals[SIGNAL_CLEAR] = g_signal_new_class_handler(
       "clear", G_TYPE_FROM_CLASS(klass), static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
       G_CALLBACK(gst_mcastexpert_sink_clear), nullptr, nullptr, nullptr, G_TYPE_NONE, 0);
-  signals[SIGNAL_GET_STATS] = g_signal_new_class_handler(
-      "get-stats", G_TYPE_FROM_CLASS(klass), static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-      G_CALLBACK(gst_mcastexpert_sink_get_stats), nullptr, nullptr, nullptr, GST_TYPE_STRUCTURE, 2, G_TYPE_STRING,
-      G_TYPE_INT);
+  signals[SIGNAL_GET_STATS] = g_signal_new_class_handler("get-stats", G_TYPE_FROM_CLASS(klass),
+                                                         static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                                                         G_CALLBACK(gst_mcastexpert_sink_get_stats), nullptr, nullptr,
+                                                         nullptr, GST_TYPE_STRUCTURE, 2, G_TYPE_STRING, G_TYPE_INT);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(
@@ -269,7 +267,9 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
   basesink_class->render_list = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_render_list);
 }
 
-static void gst_mcastexpert_sink_init(GstMcastExpertSink* self) { self->priv = new McastExpertSinkPrivate(); }
+static void gst_mcastexpert_sink_init(GstMcastExpertSink* self) {
+  self->priv = new McastExpertSinkPrivate();
+}
 
 static void gst_mcastexpert_sink_finalize(GObject* object) {
   auto* self = GST_MCASTEXPERT_SINK(object);
@@ -278,8 +278,7 @@ static void gst_mcastexpert_sink_finalize(GObject* object) {
   G_OBJECT_CLASS(gst_mcastexpert_sink_parent_class)->finalize(object);
 }
 
-static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, const GValue* value,
-                                              GParamSpec* pspec) {
+static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
   auto* self = GST_MCASTEXPERT_SINK(object);
   auto* priv = self->priv;
   if (prop_id == PROP_URI) {
@@ -309,7 +308,8 @@ static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, co
         s.groups = text != nullptr ? text : "";
       } catch (const Error& e) {
         GST_WARNING_OBJECT(self, "refusing groups '%s': %s", text, e.what());
-        s.rejected["groups"] = std::string("'") + (text != nullptr ? text : "") + "': " + mcastexpert_plugin::describe(e);
+        s.rejected["groups"] =
+            std::string("'") + (text != nullptr ? text : "") + "': " + mcastexpert_plugin::describe(e);
       }
       break;
     }
@@ -321,7 +321,8 @@ static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, co
         s.iface = text != nullptr ? text : "";
       } catch (const Error& e) {
         GST_WARNING_OBJECT(self, "refusing iface '%s': %s", text, e.what());
-        s.rejected["iface"] = std::string("'") + (text != nullptr ? text : "") + "': " + mcastexpert_plugin::describe(e);
+        s.rejected["iface"] =
+            std::string("'") + (text != nullptr ? text : "") + "': " + mcastexpert_plugin::describe(e);
       }
       break;
     }
@@ -351,10 +352,10 @@ static GstStructure* make_stats(McastExpertSinkPrivate* priv) {
       errors += r.errors;
       GValue v = G_VALUE_INIT;
       g_value_init(&v, GST_TYPE_STRUCTURE);
-      g_value_take_boxed(&v, gst_structure_new("destination", "destination", G_TYPE_STRING,
-                                               r.destination.to_string().c_str(), "iface", G_TYPE_STRING,
-                                               r.ifname.c_str(), "packets", G_TYPE_UINT64, r.packets, "bytes",
-                                               G_TYPE_UINT64, r.bytes, "errors", G_TYPE_UINT64, r.errors, nullptr));
+      g_value_take_boxed(
+          &v, gst_structure_new("destination", "destination", G_TYPE_STRING, r.destination.to_string().c_str(), "iface",
+                                G_TYPE_STRING, r.ifname.c_str(), "packets", G_TYPE_UINT64, r.packets, "bytes",
+                                G_TYPE_UINT64, r.bytes, "errors", G_TYPE_UINT64, r.errors, nullptr));
       gst_value_array_append_and_take_value(&destinations, &v);
     }
     for (const auto& e : sender->egresses()) {
@@ -363,11 +364,11 @@ static GstStructure* make_stats(McastExpertSinkPrivate* priv) {
         if (r.ifname == e.iface.name) ip += r.packets, ib += r.bytes, ie += r.errors;
       GValue v = G_VALUE_INIT;
       g_value_init(&v, GST_TYPE_STRUCTURE);
-      g_value_take_boxed(&v, gst_structure_new("interface", "iface", G_TYPE_STRING, e.iface.name.c_str(), "index",
-                                               G_TYPE_UINT, e.iface.index, "source", G_TYPE_STRING,
-                                               e.source.to_string().c_str(), "source-port", G_TYPE_UINT,
-                                               static_cast<guint>(e.source_port), "packets", G_TYPE_UINT64, ip,
-                                               "bytes", G_TYPE_UINT64, ib, "errors", G_TYPE_UINT64, ie, nullptr));
+      g_value_take_boxed(
+          &v, gst_structure_new("interface", "iface", G_TYPE_STRING, e.iface.name.c_str(), "index", G_TYPE_UINT,
+                                e.iface.index, "source", G_TYPE_STRING, e.source.to_string().c_str(), "source-port",
+                                G_TYPE_UINT, static_cast<guint>(e.source_port), "packets", G_TYPE_UINT64, ip, "bytes",
+                                G_TYPE_UINT64, ib, "errors", G_TYPE_UINT64, ie, nullptr));
       gst_value_array_append_and_take_value(&interfaces, &v);
     }
   }
@@ -533,7 +534,8 @@ static bool add_datagram(GstMcastExpertSink* self, GstBuffer* buffer, size_t max
 
 static GstFlowReturn send_batch(GstMcastExpertSink* self) {
   auto* priv = self->priv;
-  for (size_t i = 0; i < priv->datagrams.size(); ++i) priv->datagrams[i].iov = priv->iovecs.data() + priv->first_iovec[i];
+  for (size_t i = 0; i < priv->datagrams.size(); ++i)
+    priv->datagrams[i].iov = priv->iovecs.data() + priv->first_iovec[i];
   priv->failures.clear();
   size_t sent = 0;
   size_t attempted = 0;
@@ -552,11 +554,11 @@ static GstFlowReturn send_batch(GstMcastExpertSink* self) {
   priv->first_iovec.clear();
 
   for (const auto& f : priv->failures)
-    GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
-                        ("Sending to %s by %s failed: %s", f.destination.to_string().c_str(), f.ifname.c_str(),
-                         g_strerror(f.error)),
-                        ("the other destinations go on; this one is counted in stats and reported again only if "
-                         "the error changes"));
+    GST_ELEMENT_WARNING(
+        self, RESOURCE, WRITE,
+        ("Sending to %s by %s failed: %s", f.destination.to_string().c_str(), f.ifname.c_str(), g_strerror(f.error)),
+        ("the other destinations go on; this one is counted in stats and reported again only if "
+         "the error changes"));
   if (attempted == 0 || sent > 0) {
     priv->failing_since = 0;
     return GST_FLOW_OK;
@@ -613,8 +615,8 @@ static void gst_mcastexpert_sink_add(GstMcastExpertSink* self, const gchar* host
         const auto table = InterfaceTable::from_system();
         priv->sender->add_destination(d.group, d.port, &table);
       } catch (const Error& e) {
-        GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("Cannot add %s: %s", d.to_string().c_str(),
-                                                       mcastexpert_plugin::describe(e).c_str()),
+        GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                            ("Cannot add %s: %s", d.to_string().c_str(), mcastexpert_plugin::describe(e).c_str()),
                             (nullptr));
         return;
       }
@@ -675,7 +677,9 @@ static GstStructure* gst_mcastexpert_sink_get_stats(GstMcastExpertSink* self, co
 
 // --- GstURIHandler ---
 
-static GstURIType gst_mcastexpert_sink_uri_get_type(GType) { return GST_URI_SINK; }
+static GstURIType gst_mcastexpert_sink_uri_get_type(GType) {
+  return GST_URI_SINK;
+}
 
 static const gchar* const* gst_mcastexpert_sink_uri_get_protocols(GType) {
   static const gchar* protocols[] = {"mcast", nullptr};

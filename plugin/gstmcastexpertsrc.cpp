@@ -25,8 +25,8 @@
  * ]| Joins 239.255.0.1 on every multicast-capable interface.
  * |[
  * gst-launch-1.0 mcastexpertsrc groups=239.255.0.1 iface=eth1 \
- *     caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=RAW,sampling=YCbCr-4:2:2,depth=(string)8,width=(string)320,height=(string)240,colorimetry=BT601-5" \
- *     ! rtpjitterbuffer ! rtpvrawdepay ! videoconvert ! autovideosink
+ *     caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=RAW,sampling=YCbCr-4:2:2,depth=(string)8,width=(string)320,height=(string)240,colorimetry=BT601-5"
+ * \ ! rtpjitterbuffer ! rtpvrawdepay ! videoconvert ! autovideosink
  * ]| Receives an RTP stream on eth1 only.
  * |[
  * gst-launch-1.0 mcastexpertsrc groups=239.255.0.1 iface=eth1,eth2 ! fakesink
@@ -98,9 +98,19 @@ enum {
 };
 
 // Keys an mcast:// URI may carry: the properties of the same names.
-const gchar* const kUriKeys[] = {"iface",   "sources", "block-sources", "buffer-size", "mtu",        "timeout",
-                                 "reuse",   "loop",    "batch-size",    "caps",        "skip-first-bytes",
-                                 "retrieve-sender-address", nullptr};
+const gchar* const kUriKeys[] = {"iface",
+                                 "sources",
+                                 "block-sources",
+                                 "buffer-size",
+                                 "mtu",
+                                 "timeout",
+                                 "reuse",
+                                 "loop",
+                                 "batch-size",
+                                 "caps",
+                                 "skip-first-bytes",
+                                 "retrieve-sender-address",
+                                 nullptr};
 
 struct CapsDeleter {
   void operator()(GstCaps* caps) const { gst_caps_unref(caps); }
@@ -155,13 +165,13 @@ struct McastExpertSrcPrivate {
   GstBufferPool* pool = nullptr;
   std::vector<SpareBuffer> spares;
   std::vector<ReceiveSlot> slots;
-  std::vector<std::string> group_names;        // by group index
-  std::map<unsigned, std::string> ifnames;     // by index
+  std::vector<std::string> group_names;                        // by group index
+  std::map<unsigned, std::string> ifnames;                     // by index
   std::unique_ptr<GSocketAddress, ObjectDeleter> last_sender;  // reused while the sender stays the same
   sockaddr_storage last_sender_raw{};
   bool last_batch_full = false;
-  gint64 last_data_monotonic = 0;              // for the timeout message
-  Settings running;                            // the settings in force, copied at start
+  gint64 last_data_monotonic = 0;  // for the timeout message
+  Settings running;                // the settings in force, copied at start
   bool warned_skip = false;
 };
 
@@ -261,10 +271,9 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
       g_param_spec_string("block-sources", "Blocked sources",
                           "Comma-separated sender addresses to exclude from any-source joins", nullptr,
                           socket_shaping));
-  g_object_class_install_property(
-      gobject_class, PROP_CAPS,
-      g_param_spec_boxed("caps", "Caps", "The caps of the source pad", GST_TYPE_CAPS,
-                         static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(gobject_class, PROP_CAPS,
+                                  g_param_spec_boxed("caps", "Caps", "The caps of the source pad", GST_TYPE_CAPS,
+                                                     static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
   /**
    * GstMcastExpertSrc:buffer-size:
    *
@@ -300,11 +309,10 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
       g_param_spec_uint64("timeout", "Timeout",
                           "Post a GstUDPSrcTimeout element message after this many ns without data (0 = off)", 0,
                           G_MAXUINT64, kDefaultTimeout, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_RETRIEVE_SENDER_ADDRESS,
-      g_param_spec_boolean("retrieve-sender-address", "Retrieve sender address",
-                           "Put the sender's address on each buffer as GstNetAddressMeta",
-                           kDefaultRetrieveSenderAddress, rw));
+  g_object_class_install_property(gobject_class, PROP_RETRIEVE_SENDER_ADDRESS,
+                                  g_param_spec_boolean("retrieve-sender-address", "Retrieve sender address",
+                                                       "Put the sender's address on each buffer as GstNetAddressMeta",
+                                                       kDefaultRetrieveSenderAddress, rw));
   g_object_class_install_property(
       gobject_class, PROP_SKIP_FIRST_BYTES,
       g_param_spec_int("skip-first-bytes", "Skip first bytes", "Drop this many bytes from the start of each datagram",
@@ -477,17 +485,16 @@ static GstStructure* make_stats(McastExpertSrcPrivate* priv) {
   auto get = [&](const ReceiverStats::Counter ReceiverStats::*field) -> guint64 {
     return st != nullptr ? (st->*field).get() : 0;
   };
-  gst_structure_set(s, "packets-received", G_TYPE_UINT64, get(&ReceiverStats::packets), "bytes-received",
-                    G_TYPE_UINT64, get(&ReceiverStats::bytes), "packets-dropped-kernel", G_TYPE_UINT64,
-                    get(&ReceiverStats::kernel_drops), "packets-rejected", G_TYPE_UINT64,
-                    st != nullptr ? st->rejected() : 0, "rejected-wrong-group", G_TYPE_UINT64,
-                    get(&ReceiverStats::wrong_group), "rejected-wrong-interface", G_TYPE_UINT64,
-                    get(&ReceiverStats::wrong_interface), "rejected-unicast", G_TYPE_UINT64,
-                    get(&ReceiverStats::unicast), "rejected-source", G_TYPE_UINT64,
-                    get(&ReceiverStats::disallowed_source), "rejected-own", G_TYPE_UINT64,
-                    get(&ReceiverStats::own_traffic), "truncated", G_TYPE_UINT64, get(&ReceiverStats::truncated),
-                    "buffer-size", G_TYPE_INT, st != nullptr ? st->granted_buffer_size : 0, "port", G_TYPE_INT,
-                    r != nullptr ? static_cast<int>(r->port()) : 0, nullptr);
+  gst_structure_set(
+      s, "packets-received", G_TYPE_UINT64, get(&ReceiverStats::packets), "bytes-received", G_TYPE_UINT64,
+      get(&ReceiverStats::bytes), "packets-dropped-kernel", G_TYPE_UINT64, get(&ReceiverStats::kernel_drops),
+      "packets-rejected", G_TYPE_UINT64, st != nullptr ? st->rejected() : 0, "rejected-wrong-group", G_TYPE_UINT64,
+      get(&ReceiverStats::wrong_group), "rejected-wrong-interface", G_TYPE_UINT64, get(&ReceiverStats::wrong_interface),
+      "rejected-unicast", G_TYPE_UINT64, get(&ReceiverStats::unicast), "rejected-source", G_TYPE_UINT64,
+      get(&ReceiverStats::disallowed_source), "rejected-own", G_TYPE_UINT64, get(&ReceiverStats::own_traffic),
+      "truncated", G_TYPE_UINT64, get(&ReceiverStats::truncated), "buffer-size", G_TYPE_INT,
+      st != nullptr ? st->granted_buffer_size : 0, "port", G_TYPE_INT, r != nullptr ? static_cast<int>(r->port()) : 0,
+      nullptr);
   GValue groups = G_VALUE_INIT;
   gst_value_array_init(&groups, r != nullptr ? r->groups().size() : 0);
   if (r != nullptr) {
@@ -495,8 +502,8 @@ static GstStructure* make_stats(McastExpertSrcPrivate* priv) {
       GValue entry = G_VALUE_INIT;
       g_value_init(&entry, GST_TYPE_STRUCTURE);
       GstStructure* gs = gst_structure_new("group", "group", G_TYPE_STRING, r->groups()[g].to_string().c_str(),
-                                           "packets", G_TYPE_UINT64, st->group_packets[g].get(), "bytes",
-                                           G_TYPE_UINT64, st->group_bytes[g].get(), nullptr);
+                                           "packets", G_TYPE_UINT64, st->group_packets[g].get(), "bytes", G_TYPE_UINT64,
+                                           st->group_bytes[g].get(), nullptr);
       g_value_take_boxed(&entry, gs);
       gst_value_array_append_and_take_value(&groups, &entry);
     }
@@ -548,8 +555,7 @@ static gboolean open_receiver(GstMcastExpertSrc* self) {
     const Settings& s = priv->settings;
     if (!s.rejected.empty()) {
       const auto& [property, why] = *s.rejected.begin();
-      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
-                        ("Property '%s' was set to %s", property.c_str(), why.c_str()),
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Property '%s' was set to %s", property.c_str(), why.c_str()),
                         ("the setter refused the value; the element will not run without it"));
       return FALSE;
     }
@@ -756,7 +762,8 @@ static GstBuffer* finish_buffer(GstMcastExpertSrc* self, SpareBuffer& spare, con
   if (skip > 0) {
     if (static_cast<size_t>(skip) >= slot.length) {
       if (!priv->warned_skip)
-        GST_ELEMENT_WARNING(self, STREAM, DECODE, ("Datagram of %zu bytes is too short to skip %d bytes", slot.length, skip),
+        GST_ELEMENT_WARNING(self, STREAM, DECODE,
+                            ("Datagram of %zu bytes is too short to skip %d bytes", slot.length, skip),
                             ("dropping such datagrams; check skip-first-bytes"));
       priv->warned_skip = true;
       gst_buffer_unref(buf);
@@ -856,7 +863,8 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
       const ReceiveSlot& slot = priv->slots[i];
       if (slot.verdict != Verdict::Accepted) continue;
       GstClockTime ts = now_running;
-      if (GST_CLOCK_TIME_IS_VALID(now_running) && slot.arrival_realtime_ns > 0 && slot.arrival_realtime_ns < now_realtime) {
+      if (GST_CLOCK_TIME_IS_VALID(now_running) && slot.arrival_realtime_ns > 0 &&
+          slot.arrival_realtime_ns < now_realtime) {
         const GstClockTime age = static_cast<GstClockTime>(now_realtime - slot.arrival_realtime_ns);
         ts = age < now_running ? now_running - age : 0;
       }
@@ -892,7 +900,9 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
 
 // --- GstURIHandler ---
 
-static GstURIType gst_mcastexpert_src_uri_get_type(GType) { return GST_URI_SRC; }
+static GstURIType gst_mcastexpert_src_uri_get_type(GType) {
+  return GST_URI_SRC;
+}
 
 static const gchar* const* gst_mcastexpert_src_uri_get_protocols(GType) {
   static const gchar* protocols[] = {"mcast", nullptr};

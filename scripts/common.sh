@@ -9,7 +9,7 @@ packages=(
   g++ meson ninja-build pkg-config
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  libgtest-dev
+  libgtest-dev clang-format
   iproute2 util-linux procps
 )
 

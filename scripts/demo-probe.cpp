@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
   std::printf("receiving %s on %s port %s for %s s\n", argv[1], argv[2], argv[3], argv[4]);
   std::fflush(stdout);
   GstBus* bus = gst_element_get_bus(pipeline);
-  GstMessage* m = gst_bus_timed_pop_filtered(bus, static_cast<GstClockTime>(std::atof(argv[4]) * GST_SECOND),
-                                             GST_MESSAGE_ERROR);
+  GstMessage* m =
+      gst_bus_timed_pop_filtered(bus, static_cast<GstClockTime>(std::atof(argv[4]) * GST_SECOND), GST_MESSAGE_ERROR);
   if (m != nullptr) {
     gst_message_parse_error(m, &err, nullptr);
     std::fprintf(stderr, "demo-probe: %s\n", err->message);
@@ -95,10 +95,11 @@ int main(int argc, char** argv) {
   const guint64 expected = count.packets + count.lost;
   std::printf("arrived: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT " bytes in %.2f s\n", count.packets,
               count.bytes, seconds);
-  std::printf("loss:    %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " RTP packets (%.2f %%); kernel drops %" G_GUINT64_FORMAT
-              ", rejected %" G_GUINT64_FORMAT "\n",
-              count.lost, expected, expected ? 100.0 * static_cast<double>(count.lost) / static_cast<double>(expected) : 0.0,
-              dropped, rejected);
+  std::printf("loss:    %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+              " RTP packets (%.2f %%); kernel drops %" G_GUINT64_FORMAT ", rejected %" G_GUINT64_FORMAT "\n",
+              count.lost, expected,
+              expected ? 100.0 * static_cast<double>(count.lost) / static_cast<double>(expected) : 0.0, dropped,
+              rejected);
   std::printf("bitrate: %.2f Mbit/s\n", seconds > 0 ? static_cast<double>(count.bytes) * 8 / seconds / 1e6 : 0.0);
   return count.packets > 0 ? 0 : 1;
 }

@@ -81,7 +81,8 @@ std::vector<std::string> split_list(std::string_view text) {
   size_t start = 0;
   while (true) {
     const auto comma = text.find(',', start);
-    const auto item = trim(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    const auto item =
+        trim(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
     if (item.empty())
       throw Error(ErrorKind::InvalidSetting, "'" + std::string(text) + "' has an empty entry",
                   "separate entries with single commas");
@@ -113,12 +114,14 @@ std::vector<GroupEntry> parse_group_list(std::string_view text, const GroupListR
       group.port = parse_port(entry, *parts.port);
     }
     if (!parts.scope.empty()) {
-      if (group.address.is_v4()) bad(entry, "has a %scope, which only IPv6 addresses take", "name the interface instead");
+      if (group.address.is_v4())
+        bad(entry, "has a %scope, which only IPv6 addresses take", "name the interface instead");
       group.scope = std::string(parts.scope);
     }
     if (rules.one_family && !groups.empty() && groups.front().address.family() != group.address.family())
-      bad(entry, "is " + std::string(family_name(group.address.family())) + " but '" + groups.front().to_string() +
-                     "' is " + family_name(groups.front().address.family()),
+      bad(entry,
+          "is " + std::string(family_name(group.address.family())) + " but '" + groups.front().to_string() + "' is " +
+              family_name(groups.front().address.family()),
           "list groups of one family only, and use a second element for the other family");
     if (std::find(groups.begin(), groups.end(), group) == groups.end()) groups.push_back(std::move(group));
   }
@@ -134,7 +137,8 @@ std::vector<IpAddress> parse_source_list(std::string_view text) {
     if (addr_text.find('%') != std::string_view::npos)
       bad(entry, "has a %scope; a source is matched by address alone", "leave out the %scope");
     const auto addr = parse_address(entry, addr_text);
-    if (addr.is_multicast()) bad(entry, "is a multicast address, not a sender's", "list the senders' unicast addresses");
+    if (addr.is_multicast())
+      bad(entry, "is a multicast address, not a sender's", "list the senders' unicast addresses");
     if (addr.is_unspecified()) bad(entry, "is the unspecified address, not a sender's", "list the senders' addresses");
     if (std::none_of(sources.begin(), sources.end(), [&](const IpAddress& s) { return s.same_address(addr); }))
       sources.push_back(addr);

@@ -35,7 +35,8 @@ std::vector<const NetInterface*> resolve_interface_spec(const InterfaceTable& ta
     if (!scope.empty()) {
       if (addr->is_v4()) no_such_interface(table, spec, " (a %scope goes with IPv6 addresses only)");
       const NetInterface* scoped = table.by_name(scope);
-      if (scoped == nullptr && all_digits(scope)) scoped = table.by_index(static_cast<unsigned>(std::stoul(std::string(scope))));
+      if (scoped == nullptr && all_digits(scope))
+        scoped = table.by_index(static_cast<unsigned>(std::stoul(std::string(scope))));
       if (scoped == nullptr) no_such_interface(table, spec, " (no interface '" + std::string(scope) + "')");
       addr = addr->with_scope_id(scoped->index);
     }
@@ -59,7 +60,8 @@ std::vector<const NetInterface*> resolve_interface_spec(const InterfaceTable& ta
 }
 
 void check_multicast_capable(const NetInterface& iface, std::string_view spec) {
-  const std::string named = spec == iface.name ? "'" + iface.name + "'" : "'" + std::string(spec) + "' (" + iface.name + ")";
+  const std::string named =
+      spec == iface.name ? "'" + iface.name + "'" : "'" + std::string(spec) + "' (" + iface.name + ")";
   if (!iface.up)
     throw Error(ErrorKind::InvalidSetting, "interface " + named + " is down",
                 "bring it up (ip link set " + iface.name + " up) or name another interface");
@@ -74,8 +76,8 @@ std::vector<NetInterface> resolve_interfaces(const InterfaceTable& table, std::s
   for (const auto& spec : split_list(spec_list)) {
     for (const NetInterface* iface : resolve_interface_spec(table, spec, role)) {
       check_multicast_capable(*iface, spec);
-      const bool seen = std::any_of(resolved.begin(), resolved.end(),
-                                    [&](const NetInterface& r) { return r.index == iface->index; });
+      const bool seen =
+          std::any_of(resolved.begin(), resolved.end(), [&](const NetInterface& r) { return r.index == iface->index; });
       if (!seen) resolved.push_back(*iface);
     }
   }

@@ -6,9 +6,13 @@
 
 namespace mcastexpert {
 
-const char* family_name(Family family) { return family == Family::V4 ? "IPv4" : "IPv6"; }
+const char* family_name(Family family) {
+  return family == Family::V4 ? "IPv4" : "IPv6";
+}
 
-int family_to_af(Family family) { return family == Family::V4 ? AF_INET : AF_INET6; }
+int family_to_af(Family family) {
+  return family == Family::V4 ? AF_INET : AF_INET6;
+}
 
 const char* scope_name(MulticastScope scope) {
   switch (scope) {
@@ -103,7 +107,7 @@ MulticastScope IpAddress::multicast_scope() const noexcept {
   if (is_v4()) {
     const uint32_t a = ntohl(v4_.s_addr);
     if ((a >> 8) == 0xe00000) return MulticastScope::LinkLocal;       // 224.0.0.0/24
-    if ((a >> 16) == 0xefff) return MulticastScope::SiteLocal;         // 239.255.0.0/16
+    if ((a >> 16) == 0xefff) return MulticastScope::SiteLocal;        // 239.255.0.0/16
     if ((a >> 24) == 0xef) return MulticastScope::OrganizationLocal;  // 239.0.0.0/8
     return MulticastScope::Global;
   }

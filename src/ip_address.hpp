@@ -25,7 +25,7 @@ enum class MulticastScope {
   LinkLocal,       // ff02::/16, 224.0.0.0/24 — needs an interface to mean anything
   RealmLocal,
   AdminLocal,
-  SiteLocal,       // ff05::/16, 239.255.0.0/16
+  SiteLocal,  // ff05::/16, 239.255.0.0/16
   OrganizationLocal,
   Global,
 };

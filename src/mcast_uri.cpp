@@ -103,7 +103,8 @@ McastUri McastUri::parse(std::string_view uri) {
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    if (eq == std::string_view::npos || eq == 0) bad(uri, "has a query item without key=value: '" + std::string(pair) + "'");
+    if (eq == std::string_view::npos || eq == 0)
+      bad(uri, "has a query item without key=value: '" + std::string(pair) + "'");
     result.query.emplace_back(percent_decode(uri, pair.substr(0, eq)), percent_decode(uri, pair.substr(eq + 1)));
   }
   return result;

@@ -10,8 +10,8 @@
 namespace mcastexpert {
 
 struct McastUri {
-  std::string groups;             // the host part: one group, or several separated by commas
-  std::optional<uint16_t> port;   // the port part, if any
+  std::string groups;                                      // the host part: one group, or several separated by commas
+  std::optional<uint16_t> port;                            // the port part, if any
   std::vector<std::pair<std::string, std::string>> query;  // percent-decoded key=value pairs, in order
 
   // Parses; throws Error(InvalidSetting) naming what is wrong.

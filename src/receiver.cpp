@@ -23,8 +23,8 @@ namespace {
 
 constexpr size_t kMaxDatagramV4 = 65507;  // 65535 - 20 (IPv4 header) - 8 (UDP header)
 constexpr size_t kMaxDatagramV6 = 65527;  // 65535 - 8: the IPv6 payload length excludes its own header
-constexpr size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(timespec)) +
-                                CMSG_SPACE(sizeof(uint32_t)) + 64;
+constexpr size_t kControlSize =
+    CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(uint32_t)) + 64;
 
 [[noreturn]] void invalid(const std::string& what, const std::string& hint) {
   throw Error(ErrorKind::InvalidSetting, what, hint);
@@ -169,10 +169,10 @@ void MulticastReceiver::join_all() {
   const int level = family_ == Family::V4 ? IPPROTO_IP : IPPROTO_IPV6;
   auto fail_join = [&](const std::string& what, int err) {
     if (err == ENOBUFS) {
-      const std::string sysctl = !settings_.sources.empty() || !settings_.block_sources.empty()
-                                     ? (family_ == Family::V4 ? "net.ipv4.igmp_max_msf" : "net.ipv6.mld_max_msf")
-                                     : (family_ == Family::V4 ? "net.ipv4.igmp_max_memberships"
-                                                              : "net.core.optmem_max");
+      const std::string sysctl =
+          !settings_.sources.empty() || !settings_.block_sources.empty()
+              ? (family_ == Family::V4 ? "net.ipv4.igmp_max_msf" : "net.ipv6.mld_max_msf")
+              : (family_ == Family::V4 ? "net.ipv4.igmp_max_memberships" : "net.core.optmem_max");
       throw Error(ErrorKind::Resource, what + ": the kernel's limit per socket is reached",
                   "raise " + sysctl + " (sysctl -w " + sysctl + "=...), or join fewer groups or sources", err);
     }
@@ -356,9 +356,9 @@ size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {
       if (settings_.log)
         settings_.log("dropped a datagram from " + sockaddr_text(slot.sender) + " to " + sockaddr_text(destination) +
                       " on interface " + std::to_string(slot.ifindex) + ": " +
-                      (slot.verdict == Verdict::WrongGroup        ? "not a joined group"
-                       : slot.verdict == Verdict::WrongInterface  ? "joined group, wrong interface"
-                       : slot.verdict == Verdict::Unicast         ? "unicast"
+                      (slot.verdict == Verdict::WrongGroup         ? "not a joined group"
+                       : slot.verdict == Verdict::WrongInterface   ? "joined group, wrong interface"
+                       : slot.verdict == Verdict::Unicast          ? "unicast"
                        : slot.verdict == Verdict::DisallowedSource ? "source not allowed"
                                                                    : "sent by this host (loop=false)"));
     }

@@ -19,10 +19,10 @@ namespace mcastexpert {
 
 // What the user asked for (already parsed).
 struct ReceiverSettings {
-  std::vector<GroupEntry> groups;  // required, one family; an IPv6 entry's %scope pins it to that interface
-  uint16_t port = 5004;            // 0 = any free port
-  std::string iface;               // interface specifiers; empty = every up, multicast, non-loopback interface
-  std::vector<IpAddress> sources;  // source-specific joins (include mode)
+  std::vector<GroupEntry> groups;        // required, one family; an IPv6 entry's %scope pins it to that interface
+  uint16_t port = 5004;                  // 0 = any free port
+  std::string iface;                     // interface specifiers; empty = every up, multicast, non-loopback interface
+  std::vector<IpAddress> sources;        // source-specific joins (include mode)
   std::vector<IpAddress> block_sources;  // any-source joins excluding these
   bool reuse = true;                     // let other receivers share the port (SO_REUSEADDR, never SO_REUSEPORT)
   bool loop = false;                     // accept datagrams this host sent itself
@@ -56,10 +56,10 @@ struct ReceiveSlot {
   size_t length = 0;                  // the whole datagram; when > capacity, the rest is at overflow
   const uint8_t* overflow = nullptr;  // valid until the next receive()
   Verdict verdict = Verdict::Accepted;
-  sockaddr_storage sender{};          // the sender's address and port
-  size_t group_index = 0;             // which group it was sent to (when accepted)
-  unsigned ifindex = 0;               // the interface it arrived on
-  int64_t arrival_realtime_ns = 0;    // the kernel's receive time (CLOCK_REALTIME), 0 if unknown
+  sockaddr_storage sender{};        // the sender's address and port
+  size_t group_index = 0;           // which group it was sent to (when accepted)
+  unsigned ifindex = 0;             // the interface it arrived on
+  int64_t arrival_realtime_ns = 0;  // the kernel's receive time (CLOCK_REALTIME), 0 if unknown
 };
 
 // Counters, written by the receiving thread only and readable from any thread.

@@ -128,16 +128,15 @@ std::optional<RouteChoice> lookup_route(const IpAddress& destination) {
   auto* rta = reinterpret_cast<rtattr*>(request.attributes);
   rta->rta_type = RTA_DST;
   rta->rta_len = static_cast<unsigned short>(RTA_LENGTH(addr_len));
-  std::memcpy(RTA_DATA(rta), v6 ? static_cast<const void*>(&destination.v6()) : static_cast<const void*>(&destination.v4()),
-              addr_len);
+  std::memcpy(RTA_DATA(rta),
+              v6 ? static_cast<const void*>(&destination.v6()) : static_cast<const void*>(&destination.v4()), addr_len);
   request.header.nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg)) + RTA_ALIGN(rta->rta_len);
 
   bool unreachable = false;
   const auto answers = ask(request, destination.family(), unreachable);
   if (unreachable || answers.empty() || !usable(answers.front())) return std::nullopt;
   const auto& a = answers.front();
-  if (v6 && destination.is_multicast() && a.table == RT_TABLE_LOCAL && a.dst_len == 8)
-    return default_route(Family::V6);
+  if (v6 && destination.is_multicast() && a.table == RT_TABLE_LOCAL && a.dst_len == 8) return default_route(Family::V6);
   return RouteChoice{a.oif, a.prefsrc};
 }
 

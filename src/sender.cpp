@@ -62,13 +62,16 @@ MulticastSender::MulticastSender(const SenderSettings& settings, const Interface
       open_egress(iface, settings_.groups.front().address, false);
   });
   for (const auto& entry : settings_.groups)
-    about_setting(settings_.iface.empty() ? "iface" : "groups",
-                  [&] { add_routes_for({entry.address, entry.port.value_or(settings_.port)}, &table); });
+    about_setting(settings_.iface.empty() ? "iface" : "groups", [&] {
+      add_routes_for({entry.address, entry.port.value_or(settings_.port)}, &table);
+    });
 }
 
 MulticastSender::~MulticastSender() = default;
 
-size_t MulticastSender::max_datagram() const noexcept { return family_ == Family::V4 ? 65507 : 65527; }
+size_t MulticastSender::max_datagram() const noexcept {
+  return family_ == Family::V4 ? 65507 : 65527;
+}
 
 Egress MulticastSender::open_egress(const NetInterface& iface, const IpAddress& for_group, bool from_route) {
   const auto source = iface.source_address_for(for_group);
@@ -127,8 +130,7 @@ Egress MulticastSender::open_egress(const NetInterface& iface, const IpAddress& 
     throw Error(ErrorKind::Resource,
                 "cannot bind to " + bound.to_string() + " port " + std::to_string(settings_.bind_port) + " on " +
                     iface.name + ": " + std::strerror(err),
-                err == EADDRINUSE ? "that source port is taken: choose another bind-port, or 0 for any" : "",
-                err);
+                err == EADDRINUSE ? "that source port is taken: choose another bind-port, or 0 for any" : "", err);
   }
   Egress egress{iface, bound, bound_port(fd.get()), from_route};
   opt.log("bound to " + bound.to_string() + " port " + std::to_string(egress.source_port));
@@ -148,8 +150,9 @@ size_t MulticastSender::egress_for_route_default(const IpAddress& group, const I
                 "name the interface (iface), or add a default or multicast route");
   const NetInterface* iface = table.by_index(route->interface_index);
   if (iface == nullptr)
-    throw Error(ErrorKind::NotFound, "the route for " + group.to_string() + " names interface index " +
-                                         std::to_string(route->interface_index) + ", which is gone",
+    throw Error(ErrorKind::NotFound,
+                "the route for " + group.to_string() + " names interface index " +
+                    std::to_string(route->interface_index) + ", which is gone",
                 "name the interface (iface)");
   check_multicast_capable(*iface, iface->name);
   for (size_t e = 0; e < egresses_.size(); ++e)
@@ -190,11 +193,9 @@ std::vector<Destination> MulticastSender::destinations() const {
 }
 
 bool MulticastSender::add_destination(const IpAddress& group, uint16_t port, const InterfaceTable* table) {
-  if (!group.is_multicast())
-    invalid(group.to_string() + " is not a multicast address", "add multicast groups only");
+  if (!group.is_multicast()) invalid(group.to_string() + " is not a multicast address", "add multicast groups only");
   if (group.family() != family_)
-    invalid(group.to_string() + " is " + family_name(group.family()) + " but this sender sends " +
-                family_name(family_),
+    invalid(group.to_string() + " is " + family_name(group.family()) + " but this sender sends " + family_name(family_),
             "use a second element for the other family");
   if (port == 0) invalid("port 0 is not a destination port", "use 1 to 65535");
   const size_t before = routes_.size();
@@ -212,7 +213,9 @@ bool MulticastSender::remove_destination(const IpAddress& group, uint16_t port) 
   return routes_.size() != before;
 }
 
-void MulticastSender::clear_destinations() { routes_.clear(); }
+void MulticastSender::clear_destinations() {
+  routes_.clear();
+}
 
 size_t MulticastSender::send(const Datagram* datagrams, size_t count, std::vector<SendFailure>& failures) {
   size_t sent = 0;

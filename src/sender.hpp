@@ -20,12 +20,12 @@ namespace mcastexpert {
 struct SenderSettings {
   std::vector<GroupEntry> groups;  // destinations; an entry without a port uses `port`
   uint16_t port = 5004;
-  std::string iface;        // interface specifiers; empty = the interface the routing table picks for each group
-  int ttl = 1;              // IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS
-  bool loop = false;        // IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP
-  int dscp = -1;            // IP_TOS / IPV6_TCLASS = dscp << 2; -1 leaves it alone
-  uint16_t bind_port = 0;   // source port, 0 = ephemeral
-  int buffer_size = 0;      // SO_SNDBUF, 0 = the OS default
+  std::string iface;       // interface specifiers; empty = the interface the routing table picks for each group
+  int ttl = 1;             // IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS
+  bool loop = false;       // IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP
+  int dscp = -1;           // IP_TOS / IPV6_TCLASS = dscp << 2; -1 leaves it alone
+  uint16_t bind_port = 0;  // source port, 0 = ephemeral
+  int buffer_size = 0;     // SO_SNDBUF, 0 = the OS default
   DebugLog log;
 };
 
@@ -38,9 +38,9 @@ struct Destination {
 // An interface the sender leaves by, and why it was chosen.
 struct Egress {
   NetInterface iface;
-  IpAddress source;       // the address its socket is bound to
-  uint16_t source_port;   // as bound
-  bool from_route;        // chosen by the routing table (iface was empty), not by the user
+  IpAddress source;      // the address its socket is bound to
+  uint16_t source_port;  // as bound
+  bool from_route;       // chosen by the routing table (iface was empty), not by the user
 };
 
 // One datagram to send: its pieces (scatter/gather) and their total size.

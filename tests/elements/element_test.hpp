@@ -25,7 +25,9 @@ namespace et {
 
 using namespace std::chrono_literals;
 
-inline bool is_v6(const std::string& addr) { return addr.find(':') != std::string::npos; }
+inline bool is_v6(const std::string& addr) {
+  return addr.find(':') != std::string::npos;
+}
 
 inline sockaddr_storage make_addr(const std::string& addr, uint16_t port, unsigned scope_id = 0) {
   sockaddr_storage ss{};
@@ -290,9 +292,12 @@ class Harness {
     std::vector<std::string> out;
     while (GstMessage* m = gst_bus_pop_filtered(bus_, type)) {
       GError* err = nullptr;
-      if (type == GST_MESSAGE_WARNING) gst_message_parse_warning(m, &err, nullptr);
-      else if (type == GST_MESSAGE_INFO) gst_message_parse_info(m, &err, nullptr);
-      else gst_message_parse_error(m, &err, nullptr);
+      if (type == GST_MESSAGE_WARNING)
+        gst_message_parse_warning(m, &err, nullptr);
+      else if (type == GST_MESSAGE_INFO)
+        gst_message_parse_info(m, &err, nullptr);
+      else
+        gst_message_parse_error(m, &err, nullptr);
       if (err != nullptr) out.push_back(err->message);
       g_clear_error(&err);
       gst_message_unref(m);

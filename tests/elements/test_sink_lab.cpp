@@ -11,10 +11,16 @@ uint16_t next_port() {
   return ++port;
 }
 
-std::string F(const char* name) { return lab::fact(name); }
-unsigned I(const char* name) { return lab::fact_index(name); }
+std::string F(const char* name) {
+  return lab::fact(name);
+}
+unsigned I(const char* name) {
+  return lab::fact_index(name);
+}
 
-std::string sink(const std::string& props) { return "mcastexpertsink sync=false " + props; }
+std::string sink(const std::string& props) {
+  return "mcastexpertsink sync=false " + props;
+}
 
 struct Sent {
   std::unique_ptr<Harness> h;
@@ -72,7 +78,8 @@ TEST(Sink, PinnedInterfaceWinsOverTheDefaultRoute) {
 }
 
 TEST(Sink, PinnedByAddressOrIndexToo) {
-  for (const std::string& iface : {F("RX_ETH1_IPV4"), std::to_string(I("RX_ETH1_INDEX")), F("RX_ETH1_IPV6LL") + "%eth1"}) {
+  for (const std::string& iface :
+       {F("RX_ETH1_IPV4"), std::to_string(I("RX_ETH1_INDEX")), F("RX_ETH1_IPV6LL") + "%eth1"}) {
     const auto port = next_port();
     RawReceiver lan_b("txb", "239.255.21.2", port, I("TXB_ETH0_INDEX"));
     auto h = start_sink("rx", "groups=239.255.21.2 iface=" + iface + " port=" + std::to_string(port));
@@ -127,8 +134,8 @@ TEST(Sink, TtlAndHopLimitAreWhatWasAskedFor) {
     for (const int ttl : {1, 7}) {
       const auto port = next_port();
       RawReceiver rx("txa", group, port, I("TXA_ETH0_INDEX"));
-      auto h = start_sink("rx", "groups=" + group + " iface=eth0 ttl=" + std::to_string(ttl) + " port=" +
-                                    std::to_string(port));
+      auto h = start_sink(
+          "rx", "groups=" + group + " iface=eth0 ttl=" + std::to_string(ttl) + " port=" + std::to_string(port));
       h->push("ttl");
       const auto got = rx.receive();
       ASSERT_TRUE(got.has_value()) << group;
@@ -154,8 +161,8 @@ TEST(Sink, LoopDecidesWhetherThisHostHearsItself) {
     const auto port = next_port();
     RawReceiver local("rx", "239.255.27.1", port, I("RX_ETH0_INDEX"));
     RawReceiver remote("txa", "239.255.27.1", port, I("TXA_ETH0_INDEX"));
-    auto h = start_sink("rx", "groups=239.255.27.1 iface=eth0 port=" + std::to_string(port) +
-                                  (loop ? " loop=true" : " loop=false"));
+    auto h = start_sink(
+        "rx", "groups=239.255.27.1 iface=eth0 port=" + std::to_string(port) + (loop ? " loop=true" : " loop=false"));
     h->push("echo");
     EXPECT_EQ(payloads(remote), std::vector<std::string>{"echo"});
     EXPECT_EQ(payloads(local, 150ms).size(), loop ? 1u : 0u) << "loop=" << loop;
@@ -191,7 +198,8 @@ TEST(Sink, BufferListsGoOutWholeAndInOrder) {
   RawReceiver rx("txa", "239.255.29.1", port, I("TXA_ETH0_INDEX"));
   auto h = start_sink("rx", "groups=239.255.29.1 iface=eth0 port=" + std::to_string(port));
   std::vector<std::string> sent;
-  for (int i = 0; i < 64; ++i) sent.push_back("pkt-" + std::to_string(i) + std::string(static_cast<size_t>(i * 10), 'x'));
+  for (int i = 0; i < 64; ++i)
+    sent.push_back("pkt-" + std::to_string(i) + std::string(static_cast<size_t>(i * 10), 'x'));
   ASSERT_EQ(h->push_list(sent), GST_FLOW_OK);
   EXPECT_EQ(payloads(rx), sent);
 }
@@ -201,7 +209,9 @@ TEST(Sink, ABufferOfSeveralMemoriesIsOneDatagram) {
   RawReceiver rx("txa", "239.255.29.2", port, I("TXA_ETH0_INDEX"));
   auto h = start_sink("rx", "groups=239.255.29.2 iface=eth0 port=" + std::to_string(port));
   GstBuffer* buf = gst_buffer_new();
-  for (const char* part : {"head|", "body|", "tail"}) gst_buffer_append_memory(buf, gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY, const_cast<char*>(part), strlen(part), 0, strlen(part), nullptr, nullptr));
+  for (const char* part : {"head|", "body|", "tail"})
+    gst_buffer_append_memory(buf, gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY, const_cast<char*>(part),
+                                                         strlen(part), 0, strlen(part), nullptr, nullptr));
   ASSERT_EQ(gst_harness_push(h->get(), buf), GST_FLOW_OK);
   EXPECT_EQ(payloads(rx), std::vector<std::string>{"head|body|tail"});
 }
@@ -236,7 +246,9 @@ TEST(Sink, RoundTripThroughMcastexpertsrcKeepsTheBytes) {
   EXPECT_EQ(src.drain(), sent);
 }
 
-static void add_destination(GstElement* e, const char* host, int port) { g_signal_emit_by_name(e, "add", host, port); }
+static void add_destination(GstElement* e, const char* host, int port) {
+  g_signal_emit_by_name(e, "add", host, port);
+}
 
 TEST(Sink, DestinationsChangeAtRunTimeIpv6Included) {
   const auto port = next_port();
@@ -271,8 +283,9 @@ TEST(Sink, DoesNotJoinTheGroupsItSendsTo) {
 }
 
 TEST(Sink, RepeatedStateChangesLeakNoDescriptors) {
-  Pipeline p("fakesrc num-buffers=1 sizetype=fixed sizemax=10 ! mcastexpertsink groups=239.255.33.1 iface=eth0,eth1 port=" +
-             std::to_string(next_port()));
+  Pipeline p(
+      "fakesrc num-buffers=1 sizetype=fixed sizemax=10 ! mcastexpertsink groups=239.255.33.1 iface=eth0,eth1 port=" +
+      std::to_string(next_port()));
   ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
   ASSERT_TRUE(p.set_state("rx", GST_STATE_NULL));
   const size_t fds = open_fd_count();
@@ -284,7 +297,8 @@ TEST(Sink, RepeatedStateChangesLeakNoDescriptors) {
 }
 
 TEST(Sink, UriSetsGroupsPortAndKeys) {
-  GstElement* e = gst_element_make_from_uri(GST_URI_SINK, "mcast://239.255.34.1:6600?iface=eth1&ttl=4", nullptr, nullptr);
+  GstElement* e =
+      gst_element_make_from_uri(GST_URI_SINK, "mcast://239.255.34.1:6600?iface=eth1&ttl=4", nullptr, nullptr);
   ASSERT_NE(e, nullptr);
   EXPECT_STREQ(G_OBJECT_TYPE_NAME(e), "GstMcastExpertSink");
   gchar *groups = nullptr, *iface = nullptr;

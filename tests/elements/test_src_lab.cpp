@@ -13,8 +13,12 @@ uint16_t next_port() {
   return ++port;
 }
 
-std::string F(const char* name) { return lab::fact(name); }
-unsigned I(const char* name) { return lab::fact_index(name); }
+std::string F(const char* name) {
+  return lab::fact(name);
+}
+unsigned I(const char* name) {
+  return lab::fact_index(name);
+}
 
 // Sends `count` datagrams "tag-N" from txa (LAN A) to group:port.
 void send_from_txa(const std::string& group, uint16_t port, const std::string& tag, int count = 3,
@@ -36,7 +40,9 @@ std::vector<std::string> tags(const std::string& tag, int count = 3) {
   return out;
 }
 
-std::string src(const std::string& props) { return "mcastexpertsrc " + props; }
+std::string src(const std::string& props) {
+  return "mcastexpertsrc " + props;
+}
 
 }  // namespace
 
@@ -258,7 +264,9 @@ TEST(Src, PostsTimeoutMessageWhenNothingArrives) {
   gst_message_unref(m);
 }
 
-static void on_notify(GObject*, GParamSpec*, gpointer data) { ++*static_cast<int*>(data); }
+static void on_notify(GObject*, GParamSpec*, gpointer data) {
+  ++*static_cast<int*>(data);
+}
 
 TEST(Src, PortZeroPicksAFreePortReadableInReady) {
   GstElement* e = gst_element_factory_make("mcastexpertsrc", nullptr);
@@ -281,7 +289,7 @@ TEST(Src, LoopOffDropsThisHostsOwnDatagramsLoopOnKeepsThem) {
   for (const bool loop : {false, true}) {
     const auto port = next_port();
     Harness rx("rx", src("groups=239.255.10.1 iface=eth0 port=" + std::to_string(port) +
-                            (loop ? " loop=true" : " loop=false")));
+                         (loop ? " loop=true" : " loop=false")));
     ASSERT_TRUE(rx.play()) << rx.error();
     {
       RawSender self_tx("rx", F("RX_ETH0_IPV4"), I("RX_ETH0_INDEX"));  // kernel loop is on by default
@@ -388,7 +396,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"groups=239.1.1.1 iface=down0", "interface 'down0' is down"},
         BadInput{"groups=239.1.1.1 iface=nomc0", "cannot carry multicast (no MULTICAST flag)"},
         BadInput{"groups=ff02::1:2", "ff02::1:2 is a link-local group, which means nothing without an interface"},
-        BadInput{"groups=232.1.1.1 iface=eth0 sources=fd77:1::2", "Property 'sources' (\"fd77:1::2\"): source fd77:1::2 is IPv6"},
+        BadInput{"groups=232.1.1.1 iface=eth0 sources=fd77:1::2",
+                 "Property 'sources' (\"fd77:1::2\"): source fd77:1::2 is IPv6"},
         BadInput{"groups=232.1.1.1 iface=eth0 sources=239.1.1.1", "'239.1.1.1' is a multicast address"},
         BadInput{"groups=239.1.1.1 iface=eth0 sources=10.77.1.2 block-sources=10.77.1.3",
                  "both sources and block-sources are set"},

@@ -7,7 +7,9 @@ using namespace et;
 
 namespace {
 
-std::string mdb() { return run_output("ip netns exec sw bridge mdb show"); }
+std::string mdb() {
+  return run_output("ip netns exec sw bridge mdb show");
+}
 
 uint64_t rx_packets(const std::string& host) {
   return std::stoull(run_output("ip netns exec " + host + " cat /sys/class/net/eth0/statistics/rx_packets"));

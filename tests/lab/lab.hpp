@@ -16,7 +16,9 @@
 
 namespace lab {
 
-inline bool inside() { return std::getenv("LAB_INSIDE") != nullptr; }
+inline bool inside() {
+  return std::getenv("LAB_INSIDE") != nullptr;
+}
 
 // A topology fact, e.g. fact("RX_ETH0_IPV4") reads LAB_RX_ETH0_IPV4. Throws if the lab did not set it.
 inline std::string fact(const std::string& name) {
@@ -25,7 +27,9 @@ inline std::string fact(const std::string& name) {
   return value;
 }
 
-inline unsigned fact_index(const std::string& name) { return static_cast<unsigned>(std::stoul(fact(name))); }
+inline unsigned fact_index(const std::string& name) {
+  return static_cast<unsigned>(std::stoul(fact(name)));
+}
 
 class InHost {
  public:

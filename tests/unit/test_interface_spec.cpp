@@ -114,8 +114,9 @@ TEST(InterfaceSpec, ListsAreDeduplicatedByIndexInOrder) {
 
 TEST(InterfaceSpec, UnknownSpecifierListsWhatExists) {
   const auto table = awkward_machine();
-  const std::string exists = "name one of the interfaces here: lo (1), eth0 (2), eth1 (3), vlan7 (4), bare (5), 2 (6), down0 (7), "
-                             "tun0 (8), 10.0.0.1 (9)";
+  const std::string exists =
+      "name one of the interfaces here: lo (1), eth0 (2), eth1 (3), vlan7 (4), bare (5), 2 (6), down0 (7), "
+      "tun0 (8), 10.0.0.1 (9)";
   EXPECT_EQ(error_of([&] { resolve_interfaces(table, "eht0", InterfaceRole::Receive); }),
             "no interface matches 'eht0' (not a name, address or index of any interface). " + exists);
   EXPECT_EQ(error_of([&] { resolve_interfaces(table, "10.1.1.1", InterfaceRole::Receive); }),
@@ -124,12 +125,14 @@ TEST(InterfaceSpec, UnknownSpecifierListsWhatExists) {
             "no interface matches '42' (no interface has that index). " + exists);
   EXPECT_EQ(error_of([&] { resolve_interfaces(table, "fe80::1%eth9", InterfaceRole::Receive); }),
             "no interface matches 'fe80::1%eth9' (no interface 'eth9'). " + exists);
-  EXPECT_NE(error_of([&] { resolve_interfaces(table, "fd00::1%eth1", InterfaceRole::Receive); })
-                .find("no interface has that address"),
+  EXPECT_NE(error_of([&] {
+              resolve_interfaces(table, "fd00::1%eth1", InterfaceRole::Receive);
+            }).find("no interface has that address"),
             std::string::npos);
   // Never silently "index 0".
-  EXPECT_NE(error_of([&] { resolve_interfaces(table, "0", InterfaceRole::Receive); }).find("no interface has that index"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { resolve_interfaces(table, "0", InterfaceRole::Receive); }).find("no interface has that index"),
+      std::string::npos);
 }
 
 TEST(InterfaceSpec, RefusesDownAndNonMulticastInterfaces) {
@@ -148,8 +151,9 @@ TEST(InterfaceSpec, ReceiveDefaultIsUpMulticastNonLoopbackWithAnAddressOfTheFami
   EXPECT_EQ(names(default_receive_interfaces(table, Family::V4)), (Names{"eth0", "eth1", "vlan7", "2"}));
   EXPECT_EQ(names(default_receive_interfaces(table, Family::V6)), (Names{"eth0", "eth1"}));
   const InterfaceTable only_lo({iface("lo", 1, {addr("127.0.0.1", 8)}, true, false, true)});
-  EXPECT_NE(error_of([&] { default_receive_interfaces(only_lo, Family::V4); })
-                .find("no interface is up, multicast-capable, not loopback and has an IPv4 address"),
+  EXPECT_NE(error_of([&] {
+              default_receive_interfaces(only_lo, Family::V4);
+            }).find("no interface is up, multicast-capable, not loopback and has an IPv4 address"),
             std::string::npos);
 }
 

@@ -113,11 +113,14 @@ TEST(InterfacesLab, SendDefaultFollowsAMulticastRoute) {
   const lab::InHost in("rx");
   // IPv6 multicast routes live in the local table, where the kernel looks first.
   ASSERT_EQ(std::system("ip route add 239.255.7.0/24 dev eth1 && "
-                        "ip -6 route add multicast ff15::7:0/112 dev eth1 table local"), 0);
+                        "ip -6 route add multicast ff15::7:0/112 dev eth1 table local"),
+            0);
   const auto v4 = lookup_route(*IpAddress::parse("239.255.7.7"));
   const auto v6 = lookup_route(*IpAddress::parse("ff15::7:7"));
   const auto other = lookup_route(*IpAddress::parse("239.255.8.8"));
-  ASSERT_EQ(std::system("ip route del 239.255.7.0/24 dev eth1; ip -6 route del multicast ff15::7:0/112 dev eth1 table local"), 0);
+  ASSERT_EQ(
+      std::system("ip route del 239.255.7.0/24 dev eth1; ip -6 route del multicast ff15::7:0/112 dev eth1 table local"),
+      0);
   ASSERT_TRUE(v4 && v6 && other);
   EXPECT_EQ(v4->interface_index, lab::fact_index("RX_ETH1_INDEX"));
   EXPECT_EQ(v6->interface_index, lab::fact_index("RX_ETH1_INDEX"));

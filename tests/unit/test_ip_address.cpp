@@ -18,7 +18,8 @@ TEST(IpAddress, ParsesBothFamiliesAndPrintsCanonically) {
 }
 
 TEST(IpAddress, RejectsWhatIsNotAnAddress) {
-  for (const char* bad : {"", "eth0", "239.1.2", "239.1.2.3.4", "10.1", "256.1.1.1", "ff15:::1", "[ff15::1]", "239.1.2.3:5"})
+  for (const char* bad :
+       {"", "eth0", "239.1.2", "239.1.2.3.4", "10.1", "256.1.1.1", "ff15:::1", "[ff15::1]", "239.1.2.3:5"})
     EXPECT_FALSE(IpAddress::parse(bad).has_value()) << bad;
 }
 
