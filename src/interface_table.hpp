@@ -10,9 +10,17 @@
 
 namespace mcastexpert {
 
+// The reach of a unicast address, as `ip addr` shows it.
+enum class AddressScope { Host, Link, Global };
+
 struct InterfaceAddress {
   IpAddress address;  // IPv6 link-local addresses carry the interface index as scope id
   unsigned prefix_length = 0;
+
+  AddressScope scope() const {
+    if (address.is_loopback()) return AddressScope::Host;
+    return address.is_link_local_unicast() ? AddressScope::Link : AddressScope::Global;
+  }
 };
 
 struct NetInterface {

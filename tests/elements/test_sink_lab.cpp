@@ -316,6 +316,37 @@ TEST(Sink, UriSetsGroupsPortAndKeys) {
   gst_object_unref(e);
 }
 
+TEST(Sink, ADeadRouteWarnsOnceWhileTheOthersGoOnAndEverythingDeadIsAnError) {
+  const auto port = next_port();
+  RawReceiver lan_a("txa", "239.255.35.1", port, I("TXA_ETH0_INDEX"));
+  // A third interface on rx that will go down under the sink.
+  run_in("rx",
+         "ip link add dead0 type veth peer name dead0p && ip addr add 10.77.8.1/24 dev dead0 && "
+         "ip link set dead0 up && ip link set dead0p up");
+  auto h = start_sink("rx", "groups=239.255.35.1 iface=eth0,dead0 port=" + std::to_string(port));
+  auto lonely = start_sink("rx", "groups=239.255.35.2 iface=dead0 port=" + std::to_string(port));
+  run_in("rx", "ip link set dead0 down");
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(h->push("still-" + std::to_string(i)), GST_FLOW_OK);
+  EXPECT_EQ(payloads(lan_a).size(), 5u);
+  const auto warnings = h->messages(GST_MESSAGE_WARNING);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("by dead0 failed"), std::string::npos) << warnings[0];
+  EXPECT_GE(h->stat("send-errors"), 5u);
+
+  // Every route dead for over a second: an error, and the flow stops.
+  GstFlowReturn last = GST_FLOW_OK;
+  const auto start = std::chrono::steady_clock::now();
+  while (last == GST_FLOW_OK && std::chrono::steady_clock::now() - start < 3s) {
+    last = lonely->push("void");
+    std::this_thread::sleep_for(20ms);
+  }
+  run_in("rx", "ip link del dead0");
+  EXPECT_EQ(last, GST_FLOW_ERROR);
+  const auto errors = lonely->messages(GST_MESSAGE_ERROR);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("Every destination has failed"), std::string::npos) << errors[0];
+}
+
 // --- errors ---
 
 struct BadInput {

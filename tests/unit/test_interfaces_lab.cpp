@@ -73,6 +73,18 @@ TEST(InterfacesLab, EnumerationMatchesIproute) {
   EXPECT_TRUE(eth1->up && eth1->multicast && !eth1->loopback);
   EXPECT_EQ(eth1->mtu, 1500u);
   EXPECT_TRUE(table.by_name("lo")->loopback);
+  // Every address with its scope, as `ip addr` reports them.
+  const std::string scopes = run("ip -n rx -o addr show dev eth1 | awk '{print $4, $6}'");
+  std::string ours;
+  for (const Family f : {Family::V4, Family::V6})
+    for (const auto& a : eth1->addresses)
+      if (a.address.family() == f)
+        ours += a.address.to_string() + "/" + std::to_string(a.prefix_length) + " " +
+                (a.scope() == AddressScope::Host   ? "host"
+                 : a.scope() == AddressScope::Link ? "link"
+                                                   : "global") +
+                "\n";
+  EXPECT_EQ(ours, scopes);
 }
 
 TEST(InterfacesLab, LinkLocalIpv6ResolvesToItsInterface) {
