@@ -1,5 +1,7 @@
 #include "element_common.h"
 
+#include <gst/base/gstbasesrc.h>
+
 #include "mcast_uri.hpp"
 
 namespace mcastexpert_plugin {
@@ -58,6 +60,53 @@ gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* al
   if (parsed.port) g_object_set(element, "port", static_cast<gint>(*parsed.port), nullptr);
   for (const auto& [key, value] : parsed.query) gst_util_set_object_arg(G_OBJECT(element), key.c_str(), value.c_str());
   return TRUE;
+}
+
+namespace {
+
+GQuark uri_keys_quark() {
+  return g_quark_from_static_string("mcastexpert-uri-keys");
+}
+
+const gchar* const* uri_keys_of(GstURIHandler* handler) {
+  return static_cast<const gchar* const*>(g_type_get_qdata(G_OBJECT_TYPE(handler), uri_keys_quark()));
+}
+
+GstURIType uri_get_type(GType type) {
+  return g_type_is_a(type, GST_TYPE_BASE_SRC) ? GST_URI_SRC : GST_URI_SINK;
+}
+
+const gchar* const* uri_get_protocols(GType) {
+  static const gchar* protocols[] = {"mcast", nullptr};
+  return protocols;
+}
+
+gchar* uri_get_uri(GstURIHandler* handler) {
+  return g_strdup(build_uri(GST_ELEMENT(handler), uri_keys_of(handler)).c_str());
+}
+
+gboolean uri_set_uri(GstURIHandler* handler, const gchar* uri, GError** error) {
+  return apply_uri(GST_ELEMENT(handler), uri, uri_keys_of(handler), error);
+}
+
+}  // namespace
+
+void init_uri_handler(gpointer g_iface, const gchar* const* keys) {
+  auto* iface = static_cast<GstURIHandlerInterface*>(g_iface);
+  g_type_set_qdata(iface->parent.g_instance_type, uri_keys_quark(), const_cast<gchar**>(keys));
+  iface->get_type = uri_get_type;
+  iface->get_protocols = uri_get_protocols;
+  iface->get_uri = uri_get_uri;
+  iface->set_uri = uri_set_uri;
+}
+
+bool report_refused_value(GstElement* element, const std::map<std::string, std::string>& refused) {
+  if (refused.empty()) return false;
+  const auto& [property, why] = *refused.begin();
+  GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS, ("Property '%s' was set to %s", property.c_str(), why.c_str()),
+                    ("the setter refused that value and kept the previous one; the element will not run without "
+                     "the value you meant"));
+  return true;
 }
 
 std::string build_uri(GstElement* element, const gchar* const* keys) {

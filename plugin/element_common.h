@@ -4,6 +4,7 @@
 
 #include <gst/gst.h>
 
+#include <map>
 #include <string>
 
 #include "error.hpp"
@@ -25,6 +26,14 @@ mcastexpert::DebugLog debug_log(GstElement* element, GstDebugCategory* category)
 // key as the property of that name, if `allowed_keys` (NULL-terminated) lists it. On failure sets `error` and
 // returns FALSE, leaving the element unchanged.
 gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* allowed_keys, GError** error);
+
+// Implements GstURIHandler (scheme mcast://, source or sink by the element's type) for the element type whose
+// interface this is; `keys` (NULL-terminated, static) are the query keys its URIs may carry.
+void init_uri_handler(gpointer g_iface, const gchar* const* keys);
+
+// If a setter refused a value (`refused`: property → "'value': why"), posts the error that says so and returns
+// true: the element must not start without a value the user meant to set.
+bool report_refused_value(GstElement* element, const std::map<std::string, std::string>& refused);
 
 // The element's URI, rebuilt from its properties: groups, port, and the listed keys whose value is not the default.
 std::string build_uri(GstElement* element, const gchar* const* keys);

@@ -553,12 +553,7 @@ static gboolean open_receiver(GstMcastExpertSrc* self) {
   {
     std::lock_guard<std::mutex> lock(priv->settings_lock);
     const Settings& s = priv->settings;
-    if (!s.rejected.empty()) {
-      const auto& [property, why] = *s.rejected.begin();
-      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Property '%s' was set to %s", property.c_str(), why.c_str()),
-                        ("the setter refused the value; the element will not run without it"));
-      return FALSE;
-    }
+    if (mcastexpert_plugin::report_refused_value(GST_ELEMENT(self), s.rejected)) return FALSE;
     try {
       rs.groups = about_setting("groups", [&] { return parse_group_list(s.groups); });
       rs.sources = about_setting("sources", [&] { return parse_source_list(s.sources); });
@@ -898,29 +893,8 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
   }
 }
 
-// --- GstURIHandler ---
-
-static GstURIType gst_mcastexpert_src_uri_get_type(GType) {
-  return GST_URI_SRC;
-}
-
-static const gchar* const* gst_mcastexpert_src_uri_get_protocols(GType) {
-  static const gchar* protocols[] = {"mcast", nullptr};
-  return protocols;
-}
-
-static gchar* gst_mcastexpert_src_uri_get_uri(GstURIHandler* handler) {
-  return g_strdup(mcastexpert_plugin::build_uri(GST_ELEMENT(handler), kUriKeys).c_str());
-}
-
-static gboolean gst_mcastexpert_src_uri_set_uri(GstURIHandler* handler, const gchar* uri, GError** error) {
-  return mcastexpert_plugin::apply_uri(GST_ELEMENT(handler), uri, kUriKeys, error);
-}
+// --- GstURIHandler (mcast://, shared with the sink) ---
 
 static void gst_mcastexpert_src_uri_handler_init(gpointer g_iface, gpointer) {
-  auto* iface = static_cast<GstURIHandlerInterface*>(g_iface);
-  iface->get_type = gst_mcastexpert_src_uri_get_type;
-  iface->get_protocols = gst_mcastexpert_src_uri_get_protocols;
-  iface->get_uri = gst_mcastexpert_src_uri_get_uri;
-  iface->set_uri = gst_mcastexpert_src_uri_set_uri;
+  mcastexpert_plugin::init_uri_handler(g_iface, kUriKeys);
 }
