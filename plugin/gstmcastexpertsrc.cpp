@@ -172,6 +172,7 @@ struct McastExpertSrcPrivate {
   bool last_batch_full = false;
   gint64 last_data_monotonic = 0;  // for the timeout message
   Settings running;                // the settings in force, copied at start
+  guint port = 0;                  // the port bound, for the meta
   bool warned_skip = false;
 };
 
@@ -681,6 +682,7 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
     std::lock_guard<std::mutex> lock(priv->state_lock);
     for (const auto& g : priv->receiver->groups()) priv->group_names.push_back(g.address.to_string());
     for (const auto& m : priv->receiver->memberships()) priv->ifnames[m.ifindex] = m.ifname;
+    priv->port = priv->receiver->port();
   }
 
   priv->pool = gst_buffer_pool_new();
@@ -734,6 +736,46 @@ static GSocketAddress* sender_address(McastExpertSrcPrivate* priv, const sockadd
   return priv->last_sender.get();
 }
 
+// The metas stay on the pool's buffers (GST_META_FLAG_POOLED) and are rewritten only where a value changed, so a
+// steady stream costs no allocation per datagram.
+static void mark_pooled(GstMeta* meta) {
+  GST_META_FLAGS(meta) = static_cast<GstMetaFlags>(GST_META_FLAGS(meta) | GST_META_FLAG_POOLED);
+}
+
+static void set_sender_meta(McastExpertSrcPrivate* priv, GstBuffer* buf, const sockaddr_storage& sender) {
+  GSocketAddress* addr = sender_address(priv, sender);
+  GstNetAddressMeta* meta = gst_buffer_get_net_address_meta(buf);
+  if (meta == nullptr) {
+    meta = gst_buffer_add_net_address_meta(buf, addr);
+    mark_pooled(&meta->meta);
+  } else if (meta->addr != addr) {
+    g_object_unref(meta->addr);
+    meta->addr = G_SOCKET_ADDRESS(g_object_ref(addr));
+  }
+}
+
+static void set_receive_meta(McastExpertSrcPrivate* priv, GstBuffer* buf, const ReceiveSlot& slot) {
+  GstCustomMeta* meta = gst_buffer_get_custom_meta(buf, MCASTEXPERT_RECEIVE_META_NAME);
+  if (meta == nullptr) {
+    meta = gst_buffer_add_custom_meta(buf, MCASTEXPERT_RECEIVE_META_NAME);
+    if (meta == nullptr) return;
+    mark_pooled(&meta->meta);
+  }
+  GstStructure* s = gst_custom_meta_get_structure(meta);
+  const std::string& group = priv->group_names[slot.group_index];
+  const gchar* old_group = gst_structure_get_string(s, "group");
+  if (old_group == nullptr || group != old_group) gst_structure_set(s, "group", G_TYPE_STRING, group.c_str(), nullptr);
+  guint old_index = 0;
+  if (!gst_structure_get_uint(s, "ifindex", &old_index) || old_index != slot.ifindex) {
+    const auto it = priv->ifnames.find(slot.ifindex);
+    gst_structure_set(s, "ifindex", G_TYPE_UINT, slot.ifindex, "ifname", G_TYPE_STRING,
+                      it != priv->ifnames.end() ? it->second.c_str() : "", nullptr);
+  }
+  guint old_port = 0;
+  if (!gst_structure_get_uint(s, "port", &old_port) || old_port != priv->port)
+    gst_structure_set(s, "port", G_TYPE_UINT, priv->port, nullptr);
+}
+
 // Turns one accepted datagram into its buffer (taking the spare's buffer); nullptr when nothing is left of it.
 static GstBuffer* finish_buffer(GstMcastExpertSrc* self, SpareBuffer& spare, const ReceiveSlot& slot,
                                 GstClockTime timestamp) {
@@ -768,17 +810,8 @@ static GstBuffer* finish_buffer(GstMcastExpertSrc* self, SpareBuffer& spare, con
   }
   GST_BUFFER_PTS(buf) = timestamp;
   GST_BUFFER_DTS(buf) = timestamp;
-  if (priv->running.retrieve_sender_address) gst_buffer_add_net_address_meta(buf, sender_address(priv, slot.sender));
-
-  GstCustomMeta* meta = gst_buffer_add_custom_meta(buf, MCASTEXPERT_RECEIVE_META_NAME);
-  if (meta != nullptr) {
-    GstStructure* s = gst_custom_meta_get_structure(meta);
-    const auto it = priv->ifnames.find(slot.ifindex);
-    gst_structure_set(s, "group", G_TYPE_STRING, priv->group_names[slot.group_index].c_str(), "port", G_TYPE_UINT,
-                      static_cast<guint>(GST_MCASTEXPERT_SRC(self)->priv->receiver->port()), "ifindex", G_TYPE_UINT,
-                      slot.ifindex, "ifname", G_TYPE_STRING, it != priv->ifnames.end() ? it->second.c_str() : "",
-                      nullptr);
-  }
+  if (priv->running.retrieve_sender_address) set_sender_meta(priv, buf, slot.sender);
+  set_receive_meta(priv, buf, slot);
   return buf;
 }
 

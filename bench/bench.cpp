@@ -1,0 +1,430 @@
+// mcastexpert-bench: one end of a benchmark run — a sender or a receiver — raw sockets or a GStreamer element, on
+// the lab host it is started on. bench/run starts pairs of them and turns their reports into tables.
+//
+//   mcastexpert-bench send IMPL GROUP PORT IFNAME IFINDEX SOURCE SIZE RATE SECONDS
+//       IMPL: raw (sendmmsg, batch 64) | udpsink | sink | sink-list (buffer lists of 64)
+//       RATE: datagrams per second, 0 = as fast as possible
+//   mcastexpert-bench recv IMPL GROUP PORT IFNAME IFINDEX SIZE SECONDS
+//       IMPL: raw (recvmmsg, batch 64) | udpsrc | udpsrc-tuned | src | src-tuned
+//       (-tuned: buffer-size 16 MiB and mtu = SIZE, what a careful user would set)
+//
+// Each prints one JSON object. Every datagram carries a sequence number and the sender's CLOCK_MONOTONIC time, so
+// the receiver can count loss and one-way latency (both ends share the clock: they run on one machine).
+#include <arpa/inet.h>
+#include <gst/base/gstpushsrc.h>
+#include <gst/gst.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr int kBatch = 64;
+constexpr size_t kMaxLatencySamples = 2000000;
+
+int64_t now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+void sleep_until_ns(int64_t t) {
+  timespec ts{static_cast<time_t>(t / 1000000000), static_cast<long>(t % 1000000000)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+  }
+}
+
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+void stamp(uint8_t* data, uint64_t seq) {
+  const int64_t t = now_ns();
+  std::memcpy(data, &seq, 8);
+  std::memcpy(data + 8, &t, 8);
+}
+
+bool is_v6(const std::string& a) { return a.find(':') != std::string::npos; }
+
+sockaddr_storage make_addr(const std::string& addr, uint16_t port) {
+  sockaddr_storage ss{};
+  if (is_v6(addr)) {
+    auto* s = reinterpret_cast<sockaddr_in6*>(&ss);
+    s->sin6_family = AF_INET6;
+    s->sin6_port = htons(port);
+    inet_pton(AF_INET6, addr.c_str(), &s->sin6_addr);
+  } else {
+    auto* s = reinterpret_cast<sockaddr_in*>(&ss);
+    s->sin_family = AF_INET;
+    s->sin_port = htons(port);
+    inet_pton(AF_INET, addr.c_str(), &s->sin_addr);
+  }
+  return ss;
+}
+
+socklen_t addr_len(const sockaddr_storage& ss) {
+  return ss.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+}
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "mcastexpert-bench: %s\n", what.c_str());
+  std::exit(2);
+}
+
+// --- what the receiver saw ---
+
+struct Tally {
+  std::atomic<uint64_t> packets{0};
+  uint64_t bytes = 0;
+  uint64_t max_seq = 0;
+  std::atomic<int64_t> last_ns{0};
+  std::vector<int64_t> latencies;
+  bool keep_latency = false;
+
+  void add(const uint8_t* data, size_t len) {
+    const int64_t t = now_ns();
+    packets.store(packets.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    bytes += len;
+    last_ns.store(t, std::memory_order_relaxed);
+    if (len < 16) return;
+    uint64_t seq;
+    int64_t sent;
+    std::memcpy(&seq, data, 8);
+    std::memcpy(&sent, data + 8, 8);
+    max_seq = std::max(max_seq, seq + 1);
+    if (keep_latency && latencies.size() < kMaxLatencySamples) latencies.push_back(t - sent);
+  }
+};
+
+std::string percentiles(std::vector<int64_t>& v) {
+  if (v.empty()) return "null";
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) { return static_cast<double>(v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))]) / 1000.0; };
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "{\"p50_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f}", at(0.5), at(0.99), at(0.999));
+  return buf;
+}
+
+// --- raw ends ---
+
+int raw_socket(const std::string& group, unsigned ifindex) {
+  const int fd = socket(is_v6(group) ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) die("socket");
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (is_v6(group)) {
+    int idx = static_cast<int>(ifindex);
+    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof idx);
+    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &one, sizeof one);
+  } else {
+    ip_mreqn mreq{};
+    mreq.imr_ifindex = static_cast<int>(ifindex);
+    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof mreq);
+    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &one, sizeof one);
+  }
+  return fd;
+}
+
+uint64_t raw_send(const std::string& group, uint16_t port, unsigned ifindex, const std::string& source, size_t size,
+                  double rate, double seconds) {
+  const int fd = raw_socket(group, ifindex);
+  auto local = make_addr(source, 0);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&local), addr_len(local)) != 0) die("bind " + source);
+  auto dest = make_addr(group, port);
+  std::vector<std::vector<uint8_t>> bufs(kBatch, std::vector<uint8_t>(size, 0x5a));
+  std::vector<iovec> iov(kBatch);
+  std::vector<mmsghdr> msgs(kBatch);
+  for (int i = 0; i < kBatch; ++i) {
+    iov[i] = {bufs[i].data(), size};
+    msgs[i].msg_hdr.msg_name = &dest;
+    msgs[i].msg_hdr.msg_namelen = addr_len(dest);
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  const int64_t start = now_ns();
+  const int64_t end = start + static_cast<int64_t>(seconds * 1e9);
+  uint64_t seq = 0;
+  if (rate > 0) {
+    const double period = 1e9 / rate;
+    while (true) {
+      const int64_t due = start + static_cast<int64_t>(static_cast<double>(seq) * period);
+      if (due >= end) break;
+      sleep_until_ns(due);
+      stamp(bufs[0].data(), seq);
+      if (sendto(fd, bufs[0].data(), size, 0, reinterpret_cast<sockaddr*>(&dest), addr_len(dest)) > 0) ++seq;
+    }
+  } else {
+    while (now_ns() < end) {
+      for (int i = 0; i < kBatch; ++i) stamp(bufs[i].data(), seq + static_cast<uint64_t>(i));
+      const int n = sendmmsg(fd, msgs.data(), kBatch, 0);
+      if (n > 0) seq += static_cast<uint64_t>(n);
+    }
+  }
+  close(fd);
+  return seq;
+}
+
+void raw_receive(const std::string& group, uint16_t port, unsigned ifindex, size_t size, double seconds,
+                 Tally& tally) {
+  const int fd = raw_socket(group, ifindex);
+  int big = 16 * 1024 * 1024, zero = 0;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+  if (is_v6(group))
+    setsockopt(fd, IPPROTO_IPV6, 29 /* IPV6_MULTICAST_ALL */, &zero, sizeof zero);
+  else
+    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof zero);
+  auto any = make_addr(is_v6(group) ? "::" : "0.0.0.0", port);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&any), addr_len(any)) != 0) die("bind");
+  group_req req{};
+  req.gr_interface = ifindex;
+  auto g = make_addr(group, 0);
+  std::memcpy(&req.gr_group, &g, sizeof g);
+  if (setsockopt(fd, is_v6(group) ? IPPROTO_IPV6 : IPPROTO_IP, MCAST_JOIN_GROUP, &req, sizeof req) != 0) die("join");
+  std::printf("{\"ready\": true}\n");
+  std::fflush(stdout);
+  std::vector<std::vector<uint8_t>> bufs(kBatch, std::vector<uint8_t>(std::max<size_t>(size, 65536)));
+  std::vector<iovec> iov(kBatch);
+  std::vector<mmsghdr> msgs(kBatch);
+  const int64_t deadline = now_ns() + static_cast<int64_t>(seconds * 1e9);
+  while (now_ns() < deadline) {
+    for (int i = 0; i < kBatch; ++i) {
+      iov[i] = {bufs[i].data(), bufs[i].size()};
+      msgs[i].msg_hdr = {};
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) {
+      if (tally.packets > 0 && now_ns() - tally.last_ns > 500000000) break;  // the sender is done
+      continue;
+    }
+    const int n = recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    for (int i = 0; i < n; ++i) tally.add(bufs[i].data(), msgs[i].msg_len);
+  }
+  close(fd);
+}
+
+// --- a source element that makes stamped datagrams as fast as, or as paced as, asked ---
+
+struct SourceConfig {
+  size_t size = 1316;
+  double rate = 0;
+  double seconds = 1;
+  bool lists = false;
+  uint64_t seq = 0;
+  int64_t start = 0;
+  GstBufferPool* pool = nullptr;
+} g_source;
+
+#define BENCH_TYPE_SRC (bench_src_get_type())
+G_DECLARE_FINAL_TYPE(BenchSrc, bench_src, BENCH, SRC, GstPushSrc)
+struct _BenchSrc {
+  GstPushSrc parent;
+};
+G_DEFINE_TYPE(BenchSrc, bench_src, GST_TYPE_PUSH_SRC)
+
+GstBuffer* stamped_buffer() {
+  GstBuffer* buf = nullptr;
+  gst_buffer_pool_acquire_buffer(g_source.pool, &buf, nullptr);
+  GstMapInfo map;
+  gst_buffer_map(buf, &map, GST_MAP_WRITE);
+  stamp(map.data, g_source.seq++);
+  gst_buffer_unmap(buf, &map);
+  return buf;
+}
+
+GstFlowReturn bench_src_create(GstPushSrc* src, GstBuffer** out) {
+  if (g_source.start == 0) g_source.start = now_ns();
+  const int64_t end = g_source.start + static_cast<int64_t>(g_source.seconds * 1e9);
+  if (g_source.rate > 0) {
+    const int64_t due = g_source.start + static_cast<int64_t>(static_cast<double>(g_source.seq) * 1e9 / g_source.rate);
+    if (due >= end) return GST_FLOW_EOS;
+    sleep_until_ns(due);
+  } else if (now_ns() >= end) {
+    return GST_FLOW_EOS;
+  }
+  if (!g_source.lists) {
+    *out = stamped_buffer();
+    return GST_FLOW_OK;
+  }
+  GstBufferList* list = gst_buffer_list_new_sized(kBatch);
+  for (int i = 0; i < kBatch; ++i) gst_buffer_list_add(list, stamped_buffer());
+  gst_base_src_submit_buffer_list(GST_BASE_SRC(src), list);
+  *out = nullptr;
+  return GST_FLOW_OK;
+}
+
+void bench_src_class_init(BenchSrcClass* klass) {
+  static GstStaticPadTemplate tmpl = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+  gst_element_class_add_static_pad_template(GST_ELEMENT_CLASS(klass), &tmpl);
+  gst_element_class_set_static_metadata(GST_ELEMENT_CLASS(klass), "bench source", "Source", "stamped datagrams", "bench");
+  GST_PUSH_SRC_CLASS(klass)->create = bench_src_create;
+}
+void bench_src_init(BenchSrc*) {}
+
+GstElement* run_pipeline(const std::string& launch) {
+  GError* err = nullptr;
+  GstElement* p = gst_parse_launch(launch.c_str(), &err);
+  if (p == nullptr) die("cannot build " + launch + ": " + err->message);
+  if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) die("cannot start " + launch);
+  return p;
+}
+
+std::string pop_error(GstElement* p, GstClockTime timeout) {
+  GstBus* bus = gst_element_get_bus(p);
+  GstMessage* m = gst_bus_timed_pop_filtered(bus, timeout, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+  gst_object_unref(bus);
+  std::string text;
+  if (m != nullptr && GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) {
+    GError* err = nullptr;
+    gst_message_parse_error(m, &err, nullptr);
+    text = err->message;
+    g_error_free(err);
+  }
+  if (m != nullptr) gst_message_unref(m);
+  return text;
+}
+
+uint64_t element_send(const std::string& impl, const std::string& group, uint16_t port, const std::string& ifname,
+                      size_t size, double rate, double seconds) {
+  gst_element_register(nullptr, "benchsrc", GST_RANK_NONE, BENCH_TYPE_SRC);
+  g_source.size = size;
+  g_source.rate = rate;
+  g_source.seconds = seconds;
+  g_source.lists = impl == "sink-list";
+  g_source.pool = gst_buffer_pool_new();
+  GstStructure* config = gst_buffer_pool_get_config(g_source.pool);
+  gst_buffer_pool_config_set_params(config, nullptr, static_cast<guint>(size), 0, 0);
+  gst_buffer_pool_set_config(g_source.pool, config);
+  gst_buffer_pool_set_active(g_source.pool, TRUE);
+  const std::string dest = is_v6(group) ? "[" + group + "]:" + std::to_string(port) : group + ":" + std::to_string(port);
+  std::string sink;
+  if (impl == "udpsink")
+    sink = "udpsink host=" + group + " port=" + std::to_string(port) + " multicast-iface=" + ifname + " ttl-mc=1";
+  else
+    sink = "mcastexpertsink groups=" + dest + " iface=" + ifname + " ttl=1";
+  GstElement* p = run_pipeline("benchsrc ! " + sink + " sync=false async=false");
+  const std::string err = pop_error(p, GST_CLOCK_TIME_NONE);
+  if (!err.empty()) die(err);
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+  return g_source.seq;
+}
+
+GstPadProbeReturn count_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* tally = static_cast<Tally*>(data);
+  uint8_t head[16];
+  auto one = [&](GstBuffer* b) {
+    const size_t len = gst_buffer_get_size(b);
+    gst_buffer_extract(b, 0, head, std::min<size_t>(len, 16));
+    tally->add(head, len);
+  };
+  if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    for (guint i = 0, n = gst_buffer_list_length(list); i < n; ++i) one(gst_buffer_list_get(list, i));
+  } else {
+    one(GST_PAD_PROBE_INFO_BUFFER(info));
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+uint64_t element_receive(const std::string& impl, const std::string& group, uint16_t port, const std::string& ifname,
+                         size_t size, double seconds, Tally& tally) {
+  const bool tuned = impl.size() > 6 && impl.compare(impl.size() - 6, 6, "-tuned") == 0;
+  std::string src;
+  if (impl.rfind("udpsrc", 0) == 0)
+    src = "udpsrc address=" + group + " port=" + std::to_string(port) + " multicast-iface=" + ifname +
+          (tuned ? " buffer-size=16777216 mtu=" + std::to_string(size) : "");
+  else
+    src = "mcastexpertsrc groups=" + group + " port=" + std::to_string(port) + " iface=" + ifname +
+          (tuned ? " buffer-size=16777216 mtu=" + std::to_string(size) : "");
+  GstElement* p = run_pipeline(src + " name=src ! fakesink sync=false async=false");
+  GstElement* e = gst_bin_get_by_name(GST_BIN(p), "src");
+  GstPad* pad = gst_element_get_static_pad(e, "src");
+  gst_pad_add_probe(pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                    count_probe, &tally, nullptr);
+  gst_object_unref(pad);
+  std::printf("{\"ready\": true}\n");
+  std::fflush(stdout);
+  const int64_t deadline = now_ns() + static_cast<int64_t>(seconds * 1e9);
+  while (now_ns() < deadline) {
+    const std::string err = pop_error(p, 50 * GST_MSECOND);
+    if (!err.empty()) die(err);
+    if (tally.packets > 0 && now_ns() - tally.last_ns > 500000000) break;
+  }
+  uint64_t kernel_drops = 0;
+  if (impl.rfind("src", 0) == 0) {
+    GstStructure* stats = nullptr;
+    g_object_get(e, "stats", &stats, nullptr);
+    gst_structure_get_uint64(stats, "packets-dropped-kernel", &kernel_drops);
+    gst_structure_free(stats);
+  }
+  gst_object_unref(e);
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+  return kernel_drops;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gst_init(&argc, &argv);
+  if (argc < 2) die("usage: see the comment at the top of bench/bench.cpp");
+  const std::string role = argv[1];
+  if (role == "send" && argc == 11) {
+    const std::string impl = argv[2], group = argv[3], ifname = argv[5], source = argv[7];
+    const auto port = static_cast<uint16_t>(std::atoi(argv[4]));
+    const unsigned ifindex = static_cast<unsigned>(std::atoi(argv[6]));
+    const size_t size = static_cast<size_t>(std::atoi(argv[8]));
+    const double rate = std::atof(argv[9]), seconds = std::atof(argv[10]);
+    const double cpu0 = cpu_seconds();
+    const int64_t t0 = now_ns();
+    const uint64_t sent = impl == "raw" ? raw_send(group, port, ifindex, source, size, rate, seconds)
+                                        : element_send(impl, group, port, ifname, size, rate, seconds);
+    const double wall = static_cast<double>(now_ns() - t0) / 1e9;
+    std::printf("{\"role\": \"send\", \"impl\": \"%s\", \"sent\": %llu, \"seconds\": %.3f, \"cpu\": %.4f}\n",
+                impl.c_str(), static_cast<unsigned long long>(sent), wall, cpu_seconds() - cpu0);
+    return 0;
+  }
+  if (role == "recv" && argc == 9) {
+    const std::string impl = argv[2], group = argv[3], ifname = argv[5];
+    const auto port = static_cast<uint16_t>(std::atoi(argv[4]));
+    const unsigned ifindex = static_cast<unsigned>(std::atoi(argv[6]));
+    const size_t size = static_cast<size_t>(std::atoi(argv[7]));
+    const double seconds = std::atof(argv[8]);
+    Tally tally;
+    tally.keep_latency = true;
+    tally.latencies.reserve(kMaxLatencySamples);
+    const double cpu0 = cpu_seconds();
+    uint64_t drops = 0;
+    if (impl == "raw")
+      raw_receive(group, port, ifindex, size, seconds, tally);
+    else
+      drops = element_receive(impl, group, port, ifname, size, seconds, tally);
+    const double cpu = cpu_seconds() - cpu0;
+    std::printf(
+        "{\"role\": \"recv\", \"impl\": \"%s\", \"received\": %llu, \"bytes\": %llu, \"highest_seq\": %llu, "
+        "\"cpu\": %.4f, \"element_drops\": %llu, \"latency\": %s}\n",
+        impl.c_str(), static_cast<unsigned long long>(tally.packets.load()),
+        static_cast<unsigned long long>(tally.bytes), static_cast<unsigned long long>(tally.max_seq), cpu,
+        static_cast<unsigned long long>(drops), percentiles(tally.latencies).c_str());
+    return 0;
+  }
+  die("usage: see the comment at the top of bench/bench.cpp");
+}

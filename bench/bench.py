@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Benchmark driver: runs sender/receiver pairs of mcastexpert-bench inside a lab and reports them.
+
+  bench.py measure --topology veth|veth-rps|loopback --bin PATH --out FILE [--sizes ..] [--reps N] [--seconds S]
+                   [--smoke]          (inside `tests/lab/lab run lan|loopback`)
+  bench.py report FILE...             Markdown tables on stdout
+
+See bench/README.md for what each column means.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+GROUP = "239.255.77.1"
+PORT = 5100
+
+# (sender, receiver): what each pairing isolates.
+THROUGHPUT = [
+    ("raw", "raw"),             # the machine's ceiling
+    ("raw", "udpsrc"),          # stock receiver, defaults
+    ("raw", "udpsrc-tuned"),    # stock receiver, buffer-size 16 MiB and mtu
+    ("raw", "src"),             # ours, defaults
+    ("raw", "src-tuned"),       # ours, buffer-size 16 MiB and mtu
+    ("udpsink", "raw"),         # stock sender
+    ("sink", "raw"),            # ours, single buffers
+    ("sink-list", "raw"),       # ours, buffer lists of 64
+    ("udpsink", "udpsrc-tuned"),  # stock end to end
+    ("sink", "src"),            # ours end to end, single buffers
+    ("sink-list", "src"),       # ours end to end, lists
+]
+LATENCY = [("raw", "raw"), ("raw", "udpsrc-tuned"), ("raw", "src"), ("udpsink", "udpsrc-tuned"), ("sink", "src")]
+PACED_RATES = [5000, 50000]
+SMOKE = [("raw", "raw"), ("raw", "src"), ("sink", "raw"), ("sink-list", "src"), ("udpsink", "udpsrc-tuned")]
+
+
+def lab_exec(host, args, **kw):
+    return subprocess.Popen(["ip", "netns", "exec", host] + args, stdout=subprocess.PIPE, text=True, **kw)
+
+
+def rcvbuf_errors(host):
+    out = subprocess.run(["ip", "netns", "exec", host, "cat", "/proc/net/snmp"], capture_output=True, text=True).stdout
+    lines = [l.split() for l in out.splitlines() if l.startswith("Udp:")]
+    header, values = lines[0], lines[1]
+    return int(values[header.index("RcvbufErrors")])
+
+
+def last_json(text):
+    for line in reversed(text.strip().splitlines()):
+        try:
+            obj = json.loads(line)
+            if "role" in obj:
+                return obj
+        except ValueError:
+            continue
+    return None
+
+
+def one_run(env, topo, sender, receiver, size, rate, seconds):
+    rx_host, tx_host = env["rx_host"], env["tx_host"]
+    before = rcvbuf_errors(rx_host)
+    rx = lab_exec(rx_host, ["taskset", "-c", "1", env["bin"], "recv", receiver, GROUP, str(PORT), env["rx_if"],
+                            env["rx_index"], str(size), str(seconds + 4)])
+    ready = rx.stdout.readline()  # {"ready": true} once joined
+    if not ready:
+        rx.wait()
+        return {"error": f"receiver {receiver} did not start"}
+    tx = lab_exec(tx_host, ["taskset", "-c", "0", env["bin"], "send", sender, GROUP, str(PORT), env["tx_if"],
+                            env["tx_index"], env["tx_source"], str(size), str(rate), str(seconds)])
+    tx_out, _ = tx.communicate(timeout=seconds + 60)
+    rx_out, _ = rx.communicate(timeout=seconds + 60)
+    after = rcvbuf_errors(rx_host)
+    s, r = last_json(tx_out), last_json(rx_out)
+    if s is None or r is None:
+        return {"error": f"{sender} -> {receiver}: no report (sender rc {tx.returncode}, receiver rc {rx.returncode})"}
+    return {"topology": topo, "size": size, "sender": sender, "receiver": receiver, "rate": rate,
+            "sent": s["sent"], "send_seconds": s["seconds"], "send_cpu": s["cpu"],
+            "received": r["received"], "recv_cpu": r["cpu"], "element_drops": r["element_drops"],
+            "snmp_drops": after - before, "latency": r["latency"]}
+
+
+def measure(args):
+    smoke = args.smoke
+    topo = args.topology
+    if topo == "loopback":
+        env = {"rx_host": "solo", "tx_host": "solo", "rx_if": "lo", "tx_if": "lo", "rx_index": "1", "tx_index": "1",
+               "tx_source": "127.0.0.1"}
+    else:
+        env = {"rx_host": "b", "tx_host": "a", "rx_if": "eth0", "tx_if": "eth0",
+               "rx_index": os.environ["LAB_B_ETH0_INDEX"], "tx_index": os.environ["LAB_A_ETH0_INDEX"],
+               "tx_source": os.environ["LAB_A_ETH0_IPV4"]}
+        for host in ("a", "b"):  # jumbo datagrams go unfragmented
+            subprocess.run(["ip", "-n", host, "link", "set", "eth0", "mtu", "9000"], check=True)
+        if topo == "veth-rps":
+            # Steer the receive path to the receiver's core (CPU 1), as a real second host would have it.
+            subprocess.run(["ip", "netns", "exec", "b", "sh", "-c", "echo 2 > /sys/class/net/eth0/queues/rx-0/rps_cpus"],
+                           check=True)
+    env["bin"] = args.bin
+    sizes = [int(s) for s in args.sizes.split(",")]
+    pairs = SMOKE if smoke else THROUGHPUT
+    if args.pairs:
+        pairs = [tuple(p.split(":")) for p in args.pairs.split(",")]
+    with open(args.out, "a") as out:
+        for rep in range(args.reps):
+            for size in sizes:
+                # Interleaved: every pairing once per repetition, so ratios compare runs taken moments apart.
+                for sender, receiver in pairs:
+                    row = one_run(env, topo, sender, receiver, size, 0, args.seconds)
+                    row.update({"rep": rep, "kind": "throughput"})
+                    out.write(json.dumps(row) + "\n")
+                    out.flush()
+                    print(f"  {topo} {size} B rep {rep}: {sender} -> {receiver}: "
+                          f"{row.get('received', '?')}/{row.get('sent', '?')} {row.get('error', '')}", file=sys.stderr)
+            if smoke or args.pairs:
+                continue
+            for rate in PACED_RATES:
+                for sender, receiver in LATENCY:
+                    row = one_run(env, topo, sender, receiver, 1316, rate, args.seconds)
+                    row.update({"rep": rep, "kind": "latency"})
+                    out.write(json.dumps(row) + "\n")
+                    out.flush()
+    return 0
+
+
+def fmt(x, digits=2):
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def report(args):
+    rows = []
+    for path in args.files:
+        with open(path) as f:
+            rows += [json.loads(l) for l in f if l.strip()]
+    errors = [r for r in rows if "error" in r]
+    rows = [r for r in rows if "error" not in r]
+    for r in rows:
+        r["loss"] = 100.0 * max(r["sent"] - r["received"], 0) / r["sent"] if r["sent"] else 0.0
+        r["rx_pps"] = r["received"] / r["send_seconds"] if r["send_seconds"] else 0.0
+        r["tx_pps"] = r["sent"] / r["send_seconds"] if r["send_seconds"] else 0.0
+        r["gbps"] = r["rx_pps"] * r["size"] * 8 / 1e9
+        r["tx_cpu_mpkt"] = r["send_cpu"] / (r["sent"] / 1e6) if r["sent"] else None
+        r["rx_cpu_mpkt"] = r["recv_cpu"] / (r["received"] / 1e6) if r["received"] else None
+    # Ratio to raw -> raw in the same repetition: senders by packets sent, receivers and end to end by received.
+    base = {(r["topology"], r["size"], r["rep"]): r for r in rows
+            if r["kind"] == "throughput" and r["sender"] == "raw" and r["receiver"] == "raw"}
+    for r in rows:
+        b = base.get((r["topology"], r["size"], r["rep"]))
+        if r["kind"] != "throughput" or b is None:
+            r["ratio"] = None
+        elif r["receiver"] == "raw":
+            r["ratio"] = r["tx_pps"] / b["tx_pps"] if b["tx_pps"] else None
+        else:
+            r["ratio"] = r["rx_pps"] / b["rx_pps"] if b["rx_pps"] else None
+
+    def med(group, key):
+        vals = [g[key] for g in group if g.get(key) is not None]
+        return statistics.median(vals) if vals else None
+
+    def grouped(kind):
+        out = {}
+        for r in rows:
+            if r["kind"] == kind:
+                out.setdefault((r["topology"], r["size"], r["sender"], r["receiver"], r["rate"]), []).append(r)
+        return out
+
+    print("### Throughput (medians over repetitions)\n")
+    print("| topology | size | sender → receiver | sent | received | loss % | rx kpps | Gbit/s | ratio to raw | "
+          "send CPU s/Mpkt | recv CPU s/Mpkt | kernel drops (snmp / stats) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for key, group in grouped("throughput").items():
+        topo, size, sender, receiver, _ = key
+        snmp, stats = med(group, "snmp_drops"), med(group, "element_drops")
+        drops = f"{snmp:.0f} / {stats:.0f}" if receiver.startswith("src") else f"{snmp:.0f} / –"
+        print(f"| {topo} | {size} | {sender} → {receiver} | {med(group, 'sent'):.0f} | {med(group, 'received'):.0f} | "
+              f"{fmt(med(group, 'loss'))} | {fmt(med(group, 'rx_pps') / 1e3, 1)} | {fmt(med(group, 'gbps'))} | "
+              f"{fmt(med(group, 'ratio'))} | {fmt(med(group, 'tx_cpu_mpkt'))} | {fmt(med(group, 'rx_cpu_mpkt'))} | "
+              f"{drops} |")
+    lat = grouped("latency")
+    if lat:
+        print("\n### One-way latency at paced rates, 1316 B (medians over repetitions)\n")
+        print("| topology | rate (pkt/s) | sender → receiver | received/sent | p50 µs | p99 µs | p99.9 µs |")
+        print("|---|---|---|---|---|---|---|")
+        for key, group in lat.items():
+            topo, size, sender, receiver, rate = key
+            p = lambda q: statistics.median([g["latency"][q] for g in group if g.get("latency")]) \
+                if any(g.get("latency") for g in group) else None
+            print(f"| {topo} | {rate} | {sender} → {receiver} | {med(group, 'received'):.0f}/{med(group, 'sent'):.0f} | "
+                  f"{fmt(p('p50_us'), 1)} | {fmt(p('p99_us'), 1)} | {fmt(p('p999_us'), 1)} |")
+    if errors:
+        print("\n### Runs that failed\n")
+        for e in errors:
+            print(f"- {e['error']}")
+    return 0
+
+
+def check(args):
+    """Smoke check: every pairing moved packets."""
+    rows = [json.loads(l) for l in open(args.file) if l.strip()]
+    bad = [r for r in rows if "error" in r or r.get("received", 0) == 0]
+    for r in bad:
+        print(f"bench smoke: {r.get('sender')} -> {r.get('receiver')}: {r.get('error', 'nothing received')}",
+              file=sys.stderr)
+    print(f"bench smoke: {len(rows) - len(bad)} passed, {len(bad)} failed")
+    return 1 if bad or not rows else 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("measure")
+    m.add_argument("--topology", required=True, choices=["veth", "veth-rps", "loopback"])
+    m.add_argument("--bin", required=True)
+    m.add_argument("--out", required=True)
+    m.add_argument("--sizes", default="1316,1400,8972")
+    m.add_argument("--reps", type=int, default=3)
+    m.add_argument("--seconds", type=float, default=3.0)
+    m.add_argument("--smoke", action="store_true")
+    m.add_argument("--pairs", help="only these pairings, e.g. raw:raw,sink:raw (and no latency runs)")
+    r = sub.add_parser("report")
+    r.add_argument("files", nargs="+")
+    c = sub.add_parser("check")
+    c.add_argument("file")
+    args = p.parse_args()
+    return {"measure": measure, "report": report, "check": check}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
