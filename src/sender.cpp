@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -217,49 +218,138 @@ void MulticastSender::clear_destinations() {
   routes_.clear();
 }
 
+namespace {
+
+// UDP GSO (UDP_SEGMENT): the kernel cuts one large send into datagrams of gso_size. The whole must fit one IP
+// packet's length field and at most 64 segments (UDP_MAX_SEGMENTS on older kernels).
+constexpr size_t kGsoMaxBytes = 65000;
+constexpr size_t kGsoMaxSegments = 64;
+constexpr size_t kMaxIov = 1024;  // UIO_MAXIOV
+
+}  // namespace
+
+void MulticastSender::count_sent(Route& route, size_t packets, size_t bytes) {
+  route.packets += packets;
+  route.bytes += bytes;
+  route.last_error = 0;
+}
+
+void MulticastSender::count_failed(Route& route, size_t packets, int err, std::vector<SendFailure>& failures) {
+  route.errors += packets;
+  if (route.last_error != err) {
+    route.last_error = err;
+    failures.push_back({route.destination, egresses_[route.egress].iface.name, err});
+  }
+}
+
+size_t MulticastSender::gso_run(const Route& route, const Datagram* d, size_t n) const {
+  if (!gso_ || n < 2) return 1;
+  const size_t size = d[0].length;
+  const size_t headers = family_ == Family::V4 ? 28 : 48;
+  const unsigned mtu = egresses_[route.egress].iface.mtu;
+  if (size == 0 || mtu == 0 || size + headers > mtu) return 1;  // each segment must leave unfragmented
+  size_t k = 1, total = size, iovs = d[0].iovcnt;
+  while (k < n && k < kGsoMaxSegments && d[k].length == size && total + size <= kGsoMaxBytes &&
+         iovs + d[k].iovcnt <= kMaxIov) {
+    total += size;
+    iovs += d[k].iovcnt;
+    ++k;
+  }
+  // The last segment may be shorter.
+  if (k < n && k < kGsoMaxSegments && d[k].length > 0 && d[k].length < size && total + d[k].length <= kGsoMaxBytes &&
+      iovs + d[k].iovcnt <= kMaxIov)
+    ++k;
+  return k;
+}
+
+// Sends `n` datagrams as one GSO send. Returns 0, or the errno; EINVAL/EIO/EOPNOTSUPP/ENOPROTOOPT mean the kernel or
+// the device cannot do it here.
+int MulticastSender::send_gso(Route& route, const Datagram* d, size_t n) {
+  gso_iov_.clear();
+  size_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    gso_iov_.insert(gso_iov_.end(), d[i].iov, d[i].iov + d[i].iovcnt);
+    total += d[i].length;
+  }
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint16_t))] = {};
+  msghdr msg{};
+  msg.msg_name = &route.address;
+  msg.msg_namelen = route.address_len;
+  msg.msg_iov = gso_iov_.data();
+  msg.msg_iovlen = gso_iov_.size();
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_UDP;
+  c->cmsg_type = UDP_SEGMENT;
+  c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+  const auto segment = static_cast<uint16_t>(d[0].length);
+  std::memcpy(CMSG_DATA(c), &segment, sizeof segment);
+  while (sendmsg(sockets_[route.egress].get(), &msg, 0) < 0) {
+    if (errno != EINTR) return errno;
+  }
+  count_sent(route, n, total);
+  return 0;
+}
+
+size_t MulticastSender::send_plain(Route& route, const Datagram* d, size_t n, std::vector<SendFailure>& failures) {
+  messages_.clear();
+  for (size_t i = 0; i < n; ++i) {
+    mmsghdr m{};
+    m.msg_hdr.msg_name = &route.address;
+    m.msg_hdr.msg_namelen = route.address_len;
+    m.msg_hdr.msg_iov = const_cast<iovec*>(d[i].iov);
+    m.msg_hdr.msg_iovlen = d[i].iovcnt;
+    messages_.push_back(m);
+  }
+  size_t sent = 0, pos = 0;
+  while (pos < n) {
+    const int k =
+        sendmmsg(sockets_[route.egress].get(), &messages_[pos], static_cast<unsigned>(std::min(n - pos, kMaxIov)), 0);
+    if (k < 0) {
+      if (errno == EINTR) continue;
+      count_failed(route, 1, errno, failures);
+      ++pos;  // skip the one that failed; the others still go
+      continue;
+    }
+    size_t bytes = 0;
+    for (int i = 0; i < k; ++i) bytes += messages_[pos + static_cast<size_t>(i)].msg_len;
+    count_sent(route, static_cast<size_t>(k), bytes);
+    sent += static_cast<size_t>(k);
+    pos += static_cast<size_t>(k);
+  }
+  return sent;
+}
+
 size_t MulticastSender::send(const Datagram* datagrams, size_t count, std::vector<SendFailure>& failures) {
   size_t sent = 0;
-  for (size_t e = 0; e < egresses_.size(); ++e) {
-    // Datagram by datagram, every route of this socket: each destination sees the datagrams in order.
-    messages_.clear();
-    message_route_.clear();
-    for (size_t d = 0; d < count; ++d) {
-      for (size_t r = 0; r < routes_.size(); ++r) {
-        Route& route = *routes_[r];
-        if (route.egress != e) continue;
-        mmsghdr m{};
-        m.msg_hdr.msg_name = &route.address;
-        m.msg_hdr.msg_namelen = route.address_len;
-        m.msg_hdr.msg_iov = const_cast<iovec*>(datagrams[d].iov);
-        m.msg_hdr.msg_iovlen = datagrams[d].iovcnt;
-        messages_.push_back(m);
-        message_route_.push_back(r);
-      }
-    }
-    size_t pos = 0;
-    while (pos < messages_.size()) {
-      const size_t batch = std::min<size_t>(messages_.size() - pos, 1024);  // UIO_MAXIOV
-      const int n = sendmmsg(sockets_[e].get(), &messages_[pos], static_cast<unsigned>(batch), 0);
-      if (n < 0) {
-        const int err = errno;
-        if (err == EINTR) continue;
-        Route& route = *routes_[message_route_[pos]];
-        ++route.errors;
-        if (route.last_error != err) {
-          route.last_error = err;
-          failures.push_back({route.destination, egresses_[e].iface.name, err});
+  // Route by route, datagrams in order: runs of equal-sized datagrams go out as one GSO send where the kernel can,
+  // the rest (and everything, where it cannot) with sendmmsg.
+  for (auto& route_ptr : routes_) {
+    Route& route = *route_ptr;
+    size_t d = 0;
+    while (d < count) {
+      const size_t run = gso_run(route, datagrams + d, count - d);
+      if (run >= 2) {
+        const int err = send_gso(route, datagrams + d, run);
+        if (err == EINVAL || err == EIO || err == EOPNOTSUPP || err == ENOPROTOOPT) {
+          gso_ = false;  // not here: plain sends from now on (this run included)
+          if (settings_.log)
+            settings_.log(std::string("UDP GSO unavailable (") + std::strerror(err) + "), using sendmmsg");
+          continue;
         }
-        ++pos;  // skip the one that failed; the others still go
+        if (err != 0)
+          count_failed(route, run, err, failures);
+        else
+          sent += run;
+        d += run;
         continue;
       }
-      for (int i = 0; i < n; ++i) {
-        Route& route = *routes_[message_route_[pos + i]];
-        ++route.packets;
-        route.bytes += messages_[pos + i].msg_len;
-        route.last_error = 0;
-      }
-      sent += static_cast<size_t>(n);
-      pos += static_cast<size_t>(n);
+      // Up to the next run that GSO can take (all of it when GSO is off).
+      size_t end = d + 1;
+      while (end < count && (!gso_ || gso_run(route, datagrams + end, count - end) < 2)) ++end;
+      sent += send_plain(route, datagrams + d, end - d, failures);
+      d = end;
     }
   }
   return sent;

@@ -79,7 +79,8 @@ class MulticastSender {
   bool remove_destination(const IpAddress& group, uint16_t port);
   void clear_destinations();
 
-  // Sends each datagram to every destination by every interface, in as few system calls as it can (sendmmsg).
+  // Sends each datagram to every destination by every interface, in as few system calls as it can: runs of
+  // equal-sized datagrams as one UDP GSO send where the kernel can segment them, the rest with sendmmsg.
   // Failures do not stop the others: they are counted, and each new (route, errno) pair is appended to `failures`.
   // Returns how many (datagram, route) sends succeeded.
   size_t send(const Datagram* datagrams, size_t count, std::vector<SendFailure>& failures);
@@ -107,10 +108,17 @@ class MulticastSender {
   std::vector<std::unique_ptr<Route>> routes_;
   int granted_buffer_size_ = 0;
 
-  // sendmmsg scratch, grown once, reused for every call.
+  size_t gso_run(const Route& route, const Datagram* d, size_t n) const;
+  int send_gso(Route& route, const Datagram* d, size_t n);
+  size_t send_plain(Route& route, const Datagram* d, size_t n, std::vector<SendFailure>& failures);
+  void count_sent(Route& route, size_t packets, size_t bytes);
+  void count_failed(Route& route, size_t packets, int err, std::vector<SendFailure>& failures);
+
+  bool gso_ = true;  // UDP_SEGMENT works here, until a send says otherwise
+
+  // Scratch, grown once, reused for every call.
   std::vector<mmsghdr> messages_;
-  std::vector<sockaddr_storage> addresses_;
-  std::vector<size_t> message_route_;
+  std::vector<iovec> gso_iov_;
 };
 
 }  // namespace mcastexpert
