@@ -755,7 +755,9 @@ static void set_sender_meta(McastExpertSrcPrivate* priv, GstBuffer* buf, const s
 }
 
 static void set_receive_meta(McastExpertSrcPrivate* priv, GstBuffer* buf, const ReceiveSlot& slot) {
-  GstCustomMeta* meta = gst_buffer_get_custom_meta(buf, MCASTEXPERT_RECEIVE_META_NAME);
+  // By API type, not by name: a name look-up takes a global lock and a hash per call.
+  static const GType api = gst_meta_get_info(MCASTEXPERT_RECEIVE_META_NAME)->api;
+  auto* meta = reinterpret_cast<GstCustomMeta*>(gst_buffer_get_meta(buf, api));
   if (meta == nullptr) {
     meta = gst_buffer_add_custom_meta(buf, MCASTEXPERT_RECEIVE_META_NAME);
     if (meta == nullptr) return;

@@ -234,15 +234,13 @@ void MulticastReceiver::clear_wake() {
   [[maybe_unused]] const ssize_t n = read(wake_fd_.get(), &value, sizeof value);
 }
 
-bool MulticastReceiver::is_own_address(const sockaddr_storage& sender) const {
-  const auto addr = IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&sender));
-  return addr && std::any_of(own_addresses_.begin(), own_addresses_.end(),
-                             [&](const IpAddress& own) { return own.same_address(*addr); });
+bool MulticastReceiver::is_own_address(const IpAddress& sender) const {
+  return std::any_of(own_addresses_.begin(), own_addresses_.end(),
+                     [&](const IpAddress& own) { return own.same_address(sender); });
 }
 
-void MulticastReceiver::judge(ReceiveSlot& slot, const sockaddr_storage& destination, bool have_destination) const {
-  const auto dest = IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&destination));
-  if (!have_destination || !dest || !dest->is_multicast()) {
+void MulticastReceiver::judge(ReceiveSlot& slot, const std::optional<IpAddress>& dest) const {
+  if (!dest || !dest->is_multicast()) {
     slot.verdict = Verdict::Unicast;
     return;
   }
@@ -275,7 +273,7 @@ void MulticastReceiver::judge(ReceiveSlot& slot, const sockaddr_storage& destina
   }
   if (!settings_.loop &&
       std::find(loopback_indexes_.begin(), loopback_indexes_.end(), slot.ifindex) == loopback_indexes_.end() &&
-      is_own_address(slot.sender)) {
+      sender && is_own_address(*sender)) {
     slot.verdict = Verdict::OwnTraffic;
     return;
   }
@@ -316,21 +314,18 @@ size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {
     slot.ifindex = 0;
     if (h.msg_flags & MSG_TRUNC) ++truncated;  // cannot happen: the overflow holds the largest datagram
 
-    sockaddr_storage destination{};
-    bool have_destination = false;
+    std::optional<IpAddress> destination;
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
       if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
         in_pktinfo info{};
         std::memcpy(&info, CMSG_DATA(c), sizeof info);
-        IpAddress::from_v4(info.ipi_addr).to_sockaddr(0, destination);
+        destination = IpAddress::from_v4(info.ipi_addr);
         slot.ifindex = static_cast<unsigned>(info.ipi_ifindex);
-        have_destination = true;
       } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
         in6_pktinfo info{};
         std::memcpy(&info, CMSG_DATA(c), sizeof info);
-        IpAddress::from_v6(info.ipi6_addr).to_sockaddr(0, destination);
+        destination = IpAddress::from_v6(info.ipi6_addr);
         slot.ifindex = info.ipi6_ifindex;
-        have_destination = true;
       } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
         timespec ts{};
         std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
@@ -345,7 +340,7 @@ size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {
         }
       }
     }
-    judge(slot, destination, have_destination);
+    judge(slot, destination);
     if (slot.verdict == Verdict::Accepted) {
       ++accepted;
       accepted_bytes += slot.length;
@@ -354,8 +349,9 @@ size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {
     } else {
       ++rejected[static_cast<int>(slot.verdict)];
       if (settings_.log)
-        settings_.log("dropped a datagram from " + sockaddr_text(slot.sender) + " to " + sockaddr_text(destination) +
-                      " on interface " + std::to_string(slot.ifindex) + ": " +
+        settings_.log("dropped a datagram from " + sockaddr_text(slot.sender) + " to " +
+                      (destination ? destination->to_string() : std::string("?")) + " on interface " +
+                      std::to_string(slot.ifindex) + ": " +
                       (slot.verdict == Verdict::WrongGroup         ? "not a joined group"
                        : slot.verdict == Verdict::WrongInterface   ? "joined group, wrong interface"
                        : slot.verdict == Verdict::Unicast          ? "unicast"

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -109,8 +110,8 @@ class MulticastReceiver {
  private:
   void open_socket(const InterfaceTable& table);
   void join_all();
-  void judge(ReceiveSlot& slot, const sockaddr_storage& destination, bool have_destination) const;
-  bool is_own_address(const sockaddr_storage& sender) const;
+  void judge(ReceiveSlot& slot, const std::optional<IpAddress>& destination) const;
+  bool is_own_address(const IpAddress& sender) const;
 
   ReceiverSettings settings_;
   Family family_ = Family::V4;
