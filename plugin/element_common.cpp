@@ -2,6 +2,7 @@
 
 #include <gst/base/gstbasesrc.h>
 
+#include "address_list.hpp"
 #include "mcast_uri.hpp"
 
 namespace mcastexpert_plugin {
@@ -107,6 +108,37 @@ bool report_refused_value(GstElement* element, const std::map<std::string, std::
                     ("the setter refused that value and kept the previous one; the element will not run without "
                      "the value you meant"));
   return true;
+}
+
+void set_list_property(GstElement* element, GstDebugCategory* category, GParamSpec* pspec, const GValue* value,
+                       ListKind kind, std::string& field, std::map<std::string, std::string>& refused) {
+  const gchar* raw = g_value_get_string(value);
+  const std::string text = raw != nullptr ? raw : "";
+  try {
+    switch (kind) {
+      case ListKind::Groups: mcastexpert::parse_group_list(text); break;
+      case ListKind::GroupsWithPorts: mcastexpert::parse_group_list(text, {true, true}); break;
+      case ListKind::Sources: mcastexpert::parse_source_list(text); break;
+      case ListKind::Interfaces: mcastexpert::split_list(text); break;
+    }
+  } catch (const mcastexpert::Error& e) {
+    GST_CAT_WARNING_OBJECT(category, element, "refusing %s '%s': %s", pspec->name, text.c_str(), describe(e).c_str());
+    refused[pspec->name] = "'" + text + "': " + describe(e);
+    return;
+  }
+  refused.erase(pspec->name);
+  GST_CAT_INFO_OBJECT(category, element, "%s: '%s' -> '%s'", pspec->name, field.c_str(), text.c_str());
+  field = text;
+}
+
+void set_uri_property(GstElement* element, GstDebugCategory* category, const GValue* value, const gchar* const* keys,
+                      std::mutex& lock, std::map<std::string, std::string>& refused) {
+  GError* error = nullptr;
+  if (apply_uri(element, g_value_get_string(value), keys, &error)) return;
+  GST_CAT_WARNING_OBJECT(category, element, "refusing uri: %s", error->message);
+  std::lock_guard<std::mutex> guard(lock);
+  refused["uri"] = error->message;
+  g_error_free(error);
 }
 
 std::string build_uri(GstElement* element, const gchar* const* keys) {

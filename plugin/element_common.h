@@ -5,6 +5,7 @@
 #include <gst/gst.h>
 
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "error.hpp"
@@ -34,6 +35,20 @@ void init_uri_handler(gpointer g_iface, const gchar* const* keys);
 // If a setter refused a value (`refused`: property → "'value': why"), posts the error that says so and returns
 // true: the element must not start without a value the user meant to set.
 bool report_refused_value(GstElement* element, const std::map<std::string, std::string>& refused);
+
+// What a list property holds, for checking it when it is set.
+enum class ListKind { Groups, GroupsWithPorts, Sources, Interfaces };
+
+// A list property's setter: stores the new text in `field` if it reads as `kind`; otherwise keeps the old value,
+// logs a warning in `category` and records why in `refused` (property → "'value': why"), for the next start to
+// report. The caller holds the settings lock.
+void set_list_property(GstElement* element, GstDebugCategory* category, GParamSpec* pspec, const GValue* value,
+                       ListKind kind, std::string& field, std::map<std::string, std::string>& refused);
+
+// The "uri" property's setter: applies the URI (see apply_uri); a refused URI is logged and recorded in `refused`
+// under `lock`, which the caller must not hold.
+void set_uri_property(GstElement* element, GstDebugCategory* category, const GValue* value, const gchar* const* keys,
+                      std::mutex& lock, std::map<std::string, std::string>& refused);
 
 // The element's URI, rebuilt from its properties: groups, port, and the listed keys whose value is not the default.
 std::string build_uri(GstElement* element, const gchar* const* keys);

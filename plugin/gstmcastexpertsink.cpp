@@ -282,13 +282,8 @@ static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, co
   auto* self = GST_MCASTEXPERT_SINK(object);
   auto* priv = self->priv;
   if (prop_id == PROP_URI) {
-    GError* error = nullptr;
-    if (!mcastexpert_plugin::apply_uri(GST_ELEMENT(self), g_value_get_string(value), kUriKeys, &error)) {
-      GST_WARNING_OBJECT(self, "refusing uri: %s", error->message);
-      std::lock_guard<std::mutex> lock(priv->settings_lock);
-      priv->settings.rejected["uri"] = error->message;
-      g_error_free(error);
-    }
+    mcastexpert_plugin::set_uri_property(GST_ELEMENT(self), GST_CAT_DEFAULT, value, kUriKeys, priv->settings_lock,
+                                         priv->settings.rejected);
     return;
   }
   if (GST_STATE(self) > GST_STATE_READY) {
@@ -299,33 +294,14 @@ static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, co
   std::lock_guard<std::mutex> lock(priv->settings_lock);
   Settings& s = priv->settings;
   switch (prop_id) {
-    case PROP_GROUPS: {
-      const gchar* text = g_value_get_string(value);
-      try {
-        parse_group_list(text != nullptr ? text : "", {true, true});
-        s.rejected.erase("groups");
-        GST_INFO_OBJECT(self, "groups: '%s' -> '%s'", s.groups.c_str(), text != nullptr ? text : "");
-        s.groups = text != nullptr ? text : "";
-      } catch (const Error& e) {
-        GST_WARNING_OBJECT(self, "refusing groups '%s': %s", text, e.what());
-        s.rejected["groups"] =
-            std::string("'") + (text != nullptr ? text : "") + "': " + mcastexpert_plugin::describe(e);
-      }
+    case PROP_GROUPS:
+      mcastexpert_plugin::set_list_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value,
+                                            mcastexpert_plugin::ListKind::GroupsWithPorts, s.groups, s.rejected);
       break;
-    }
-    case PROP_IFACE: {
-      const gchar* text = g_value_get_string(value);
-      try {
-        split_list(text != nullptr ? text : "");
-        s.rejected.erase("iface");
-        s.iface = text != nullptr ? text : "";
-      } catch (const Error& e) {
-        GST_WARNING_OBJECT(self, "refusing iface '%s': %s", text, e.what());
-        s.rejected["iface"] =
-            std::string("'") + (text != nullptr ? text : "") + "': " + mcastexpert_plugin::describe(e);
-      }
+    case PROP_IFACE:
+      mcastexpert_plugin::set_list_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value,
+                                            mcastexpert_plugin::ListKind::Interfaces, s.iface, s.rejected);
       break;
-    }
     case PROP_PORT: s.port = g_value_get_int(value); break;
     case PROP_TTL: s.ttl = g_value_get_int(value); break;
     case PROP_LOOP: s.loop = g_value_get_boolean(value); break;

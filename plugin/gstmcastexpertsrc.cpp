@@ -399,30 +399,13 @@ static void gst_mcastexpert_src_finalize(GObject* object) {
   G_OBJECT_CLASS(gst_mcastexpert_src_parent_class)->finalize(object);
 }
 
-// Checks a list property's new text; returns the reason it is nonsense, or "" when it is fine.
-static std::string check_list(guint prop_id, const gchar* text) {
-  try {
-    if (prop_id == PROP_GROUPS) parse_group_list(text != nullptr ? text : "");
-    if (prop_id == PROP_SOURCES || prop_id == PROP_BLOCK_SOURCES) parse_source_list(text != nullptr ? text : "");
-    if (prop_id == PROP_IFACE) split_list(text != nullptr ? text : "");
-  } catch (const Error& e) {
-    return mcastexpert_plugin::describe(e);
-  }
-  return {};
-}
-
 static void gst_mcastexpert_src_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
   auto* self = GST_MCASTEXPERT_SRC(object);
   auto* priv = self->priv;
 
   if (prop_id == PROP_URI) {
-    GError* error = nullptr;
-    if (!mcastexpert_plugin::apply_uri(GST_ELEMENT(self), g_value_get_string(value), kUriKeys, &error)) {
-      GST_WARNING_OBJECT(self, "refusing uri: %s", error->message);
-      std::lock_guard<std::mutex> lock(priv->settings_lock);
-      priv->settings.rejected["uri"] = error->message;
-      g_error_free(error);
-    }
+    mcastexpert_plugin::set_uri_property(GST_ELEMENT(self), GST_CAT_DEFAULT, value, kUriKeys, priv->settings_lock,
+                                         priv->settings.rejected);
     return;
   }
 
@@ -435,23 +418,15 @@ static void gst_mcastexpert_src_set_property(GObject* object, guint prop_id, con
 
   std::lock_guard<std::mutex> lock(priv->settings_lock);
   Settings& s = priv->settings;
-  auto set_list = [&](std::string& field) {
-    const gchar* text = g_value_get_string(value);
-    const std::string why = check_list(prop_id, text);
-    if (!why.empty()) {
-      GST_WARNING_OBJECT(self, "refusing %s '%s': %s", pspec->name, text, why.c_str());
-      s.rejected[pspec->name] = std::string("'") + (text != nullptr ? text : "") + "': " + why;
-      return;
-    }
-    s.rejected.erase(pspec->name);
-    GST_INFO_OBJECT(self, "%s: '%s' -> '%s'", pspec->name, field.c_str(), text != nullptr ? text : "");
-    field = text != nullptr ? text : "";
+  using mcastexpert_plugin::ListKind;
+  auto set_list = [&](ListKind kind, std::string& field) {
+    mcastexpert_plugin::set_list_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, kind, field, s.rejected);
   };
   switch (prop_id) {
-    case PROP_GROUPS: set_list(s.groups); break;
-    case PROP_IFACE: set_list(s.iface); break;
-    case PROP_SOURCES: set_list(s.sources); break;
-    case PROP_BLOCK_SOURCES: set_list(s.block_sources); break;
+    case PROP_GROUPS: set_list(ListKind::Groups, s.groups); break;
+    case PROP_IFACE: set_list(ListKind::Interfaces, s.iface); break;
+    case PROP_SOURCES: set_list(ListKind::Sources, s.sources); break;
+    case PROP_BLOCK_SOURCES: set_list(ListKind::Sources, s.block_sources); break;
     case PROP_PORT: s.port = g_value_get_int(value); break;
     case PROP_CAPS: {
       const GstCaps* caps = gst_value_get_caps(value);

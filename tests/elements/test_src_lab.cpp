@@ -212,6 +212,23 @@ TEST(Src, BuffersCarrySenderAddressGroupAndInterface) {
   gst_structure_free(stats);
 }
 
+TEST(Src, CapsPropertyIsWhatTheSrcPadCarries) {
+  const auto port = next_port();
+  Harness rx("rx", src("groups=239.255.6.4 iface=eth0 port=" + std::to_string(port) +
+                       " caps=application/x-rtp,media=audio,clock-rate=44100,encoding-name=L16"));
+  ASSERT_TRUE(rx.play()) << rx.error();
+  send_from_txa("239.255.6.4", port, "rtp", 1);
+  GstBuffer* buf = rx.pull();
+  ASSERT_NE(buf, nullptr);
+  gst_buffer_unref(buf);
+  GstCaps* caps = gst_pad_get_current_caps(rx.get()->sinkpad);
+  ASSERT_NE(caps, nullptr);
+  GstCaps* want = gst_caps_from_string("application/x-rtp,media=audio,clock-rate=44100,encoding-name=L16");
+  EXPECT_TRUE(gst_caps_is_equal(caps, want)) << gst_caps_to_string(caps);
+  gst_caps_unref(want);
+  gst_caps_unref(caps);
+}
+
 TEST(Src, NoSenderAddressMetaWhenNotWanted) {
   const auto port = next_port();
   Harness rx("rx", src("groups=239.255.6.3 iface=eth0 retrieve-sender-address=false port=" + std::to_string(port)));
