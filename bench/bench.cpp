@@ -60,7 +60,9 @@ void stamp(uint8_t* data, uint64_t seq) {
   std::memcpy(data + 8, &t, 8);
 }
 
-bool is_v6(const std::string& a) { return a.find(':') != std::string::npos; }
+bool is_v6(const std::string& a) {
+  return a.find(':') != std::string::npos;
+}
 
 sockaddr_storage make_addr(const std::string& addr, uint16_t port) {
   sockaddr_storage ss{};
@@ -115,9 +117,12 @@ struct Tally {
 std::string percentiles(std::vector<int64_t>& v) {
   if (v.empty()) return "null";
   std::sort(v.begin(), v.end());
-  auto at = [&](double q) { return static_cast<double>(v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))]) / 1000.0; };
+  auto at = [&](double q) {
+    return static_cast<double>(v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))]) / 1000.0;
+  };
   char buf[128];
-  std::snprintf(buf, sizeof buf, "{\"p50_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f}", at(0.5), at(0.99), at(0.999));
+  std::snprintf(buf, sizeof buf, "{\"p50_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f}", at(0.5), at(0.99),
+                at(0.999));
   return buf;
 }
 
@@ -180,8 +185,7 @@ uint64_t raw_send(const std::string& group, uint16_t port, unsigned ifindex, con
   return seq;
 }
 
-void raw_receive(const std::string& group, uint16_t port, unsigned ifindex, size_t size, double seconds,
-                 Tally& tally) {
+void raw_receive(const std::string& group, uint16_t port, unsigned ifindex, size_t size, double seconds, Tally& tally) {
   const int fd = raw_socket(group, ifindex);
   int big = 16 * 1024 * 1024, zero = 0;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
@@ -273,7 +277,8 @@ GstFlowReturn bench_src_create(GstPushSrc* src, GstBuffer** out) {
 void bench_src_class_init(BenchSrcClass* klass) {
   static GstStaticPadTemplate tmpl = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
   gst_element_class_add_static_pad_template(GST_ELEMENT_CLASS(klass), &tmpl);
-  gst_element_class_set_static_metadata(GST_ELEMENT_CLASS(klass), "bench source", "Source", "stamped datagrams", "bench");
+  gst_element_class_set_static_metadata(GST_ELEMENT_CLASS(klass), "bench source", "Source", "stamped datagrams",
+                                        "bench");
   GST_PUSH_SRC_CLASS(klass)->create = bench_src_create;
 }
 void bench_src_init(BenchSrc*) {}
@@ -288,7 +293,8 @@ GstElement* run_pipeline(const std::string& launch) {
 
 std::string pop_error(GstElement* p, GstClockTime timeout) {
   GstBus* bus = gst_element_get_bus(p);
-  GstMessage* m = gst_bus_timed_pop_filtered(bus, timeout, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+  GstMessage* m =
+      gst_bus_timed_pop_filtered(bus, timeout, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
   gst_object_unref(bus);
   std::string text;
   if (m != nullptr && GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) {
@@ -313,7 +319,8 @@ uint64_t element_send(const std::string& impl, const std::string& group, uint16_
   gst_buffer_pool_config_set_params(config, nullptr, static_cast<guint>(size), 0, 0);
   gst_buffer_pool_set_config(g_source.pool, config);
   gst_buffer_pool_set_active(g_source.pool, TRUE);
-  const std::string dest = is_v6(group) ? "[" + group + "]:" + std::to_string(port) : group + ":" + std::to_string(port);
+  const std::string dest =
+      is_v6(group) ? "[" + group + "]:" + std::to_string(port) : group + ":" + std::to_string(port);
   std::string sink;
   if (impl == "udpsink")
     sink = "udpsink host=" + group + " port=" + std::to_string(port) + " multicast-iface=" + ifname + " ttl-mc=1";

@@ -509,12 +509,14 @@ static GstFlowReturn send_batch(GstMcastExpertSink* self) {
     priv->datagrams[i].iov = priv->iovecs.data() + priv->first_iovec[i];
   priv->failures.clear();
   size_t sent = 0;
-  size_t attempted = 0;
+  bool failed = false;  // something was to be sent, and every send of it failed
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
     if (priv->sender && !priv->datagrams.empty()) {
+      const uint64_t errors_before = priv->sender->total_errors();
       sent = priv->sender->send(priv->datagrams.data(), priv->datagrams.size(), priv->failures);
-      attempted = priv->datagrams.size();
+      // No destination at all (all removed) is not a failure: there is nowhere to send, as with multiudpsink.
+      failed = sent == 0 && priv->sender->total_errors() > errors_before;
     }
   }
   for (size_t i = 0; i < priv->maps.size(); ++i) gst_memory_unmap(priv->mapped[i], &priv->maps[i]);
@@ -530,7 +532,7 @@ static GstFlowReturn send_batch(GstMcastExpertSink* self) {
         ("Sending to %s by %s failed: %s", f.destination.to_string().c_str(), f.ifname.c_str(), g_strerror(f.error)),
         ("the other destinations go on; this one is counted in stats and reported again only if "
          "the error changes"));
-  if (attempted == 0 || sent > 0) {
+  if (!failed) {
     priv->failing_since = 0;
     return GST_FLOW_OK;
   }

@@ -7,9 +7,11 @@
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -406,6 +408,34 @@ inline std::string run_output(const std::string& command) {
     pclose(p);
   }
   return out;
+}
+
+// Drops CAP_NET_ADMIN from the calling thread's effective set while it lives (capabilities are per thread), as for a
+// user who may not exceed net.core.rmem_max / wmem_max.
+class WithoutNetAdmin {
+ public:
+  WithoutNetAdmin() {
+    syscall(SYS_capget, &header_, saved_);
+    __user_cap_data_struct reduced[2] = {saved_[0], saved_[1]};
+    reduced[0].effective &= ~(1u << CAP_NET_ADMIN);
+    if (syscall(SYS_capset, &header_, reduced) != 0) throw std::runtime_error("cannot drop CAP_NET_ADMIN");
+  }
+  ~WithoutNetAdmin() { syscall(SYS_capset, &header_, saved_); }
+  WithoutNetAdmin(const WithoutNetAdmin&) = delete;
+  WithoutNetAdmin& operator=(const WithoutNetAdmin&) = delete;
+
+ private:
+  __user_cap_header_struct header_{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct saved_[2] = {};
+};
+
+inline int read_int_file(const char* path) {
+  int v = 0;
+  if (FILE* f = fopen(path, "r")) {
+    if (fscanf(f, "%d", &v) != 1) v = 0;
+    fclose(f);
+  }
+  return v;
 }
 
 // gst_init once, for gtest's main.

@@ -270,8 +270,17 @@ TEST(Sink, DestinationsChangeAtRunTimeIpv6Included) {
   EXPECT_EQ(packets, 2u);
   gst_structure_free(s);
   g_signal_emit_by_name(h->element(), "clear");
-  h->push("d");
+  // With nowhere to send, buffers are dropped quietly — for longer than the "everything failed" second.
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < 1300ms) {
+    ASSERT_EQ(h->push("d"), GST_FLOW_OK);
+    std::this_thread::sleep_for(50ms);
+  }
   EXPECT_TRUE(payloads(added, 150ms).empty());
+  EXPECT_TRUE(h->messages(GST_MESSAGE_ERROR).empty());
+  add_destination(h->element(), "ff15::31:2", port);
+  h->push("e");
+  EXPECT_EQ(payloads(added), std::vector<std::string>{"e"});
 }
 
 TEST(Sink, DoesNotJoinTheGroupsItSendsTo) {
@@ -379,6 +388,26 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"groups=ff15::1 iface=noaddr0", "interface noaddr0 has no IPv6 address to send from"},
         BadInput{"groups=ff02::1:3", "ff02::1:3 is a link-local group: the routing table cannot say which link"},
         BadInput{"groups=239.1.1.1%eth0", "has a %scope, which only IPv6 addresses take"}));
+
+TEST(SinkErrors, ClampedBufferSizeWarnsNamingTheSysctl) {
+  const int wmem_max = read_int_file("/proc/sys/net/core/wmem_max");
+  ASSERT_GT(wmem_max, 0);
+  const int asked = wmem_max < (1 << 29) ? wmem_max * 2 : (1 << 30);
+  std::unique_ptr<Harness> h;
+  {
+    WithoutNetAdmin plain_user;
+    h = start_sink("rx", "groups=239.1.1.5 iface=eth0 buffer-size=" + std::to_string(asked));
+  }
+  GstStructure* stats = h->stats();
+  gint granted = 0;
+  gst_structure_get_int(stats, "buffer-size", &granted);
+  gst_structure_free(stats);
+  EXPECT_EQ(granted, wmem_max);
+  const auto warnings = h->messages(GST_MESSAGE_WARNING);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("net.core.wmem_max"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find(std::to_string(asked)), std::string::npos) << warnings[0];
+}
 
 TEST(SinkErrors, NoRouteForTheDefault) {
   Pipeline p("fakesrc ! mcastexpertsink groups=239.1.1.1");
