@@ -47,6 +47,17 @@ void sleep_until_ns(int64_t t) {
   }
 }
 
+long rss_kib() {
+  long kib = 0;
+  if (FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f) != nullptr)
+      if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+    std::fclose(f);
+  }
+  return kib;
+}
+
 double cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -98,6 +109,12 @@ struct Tally {
   std::atomic<int64_t> last_ns{0};
   std::vector<int64_t> latencies;
   bool keep_latency = false;
+  long rss_warm = 0;  // RSS once 100,000 datagrams have passed (pools and queues filled), for the soak check
+  long rss_end = 0;
+
+  void sample_rss() {
+    if (rss_warm == 0 && packets.load(std::memory_order_relaxed) >= 100000) rss_warm = rss_kib();
+  }
 
   void add(const uint8_t* data, size_t len) {
     const int64_t t = now_ns();
@@ -220,7 +237,9 @@ void raw_receive(const std::string& group, uint16_t port, unsigned ifindex, size
     }
     const int n = recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
     for (int i = 0; i < n; ++i) tally.add(bufs[i].data(), msgs[i].msg_len);
+    tally.sample_rss();
   }
+  tally.rss_end = rss_kib();
   close(fd);
 }
 
@@ -373,8 +392,10 @@ uint64_t element_receive(const std::string& impl, const std::string& group, uint
   while (now_ns() < deadline) {
     const std::string err = pop_error(p, 50 * GST_MSECOND);
     if (!err.empty()) die(err);
+    tally.sample_rss();
     if (tally.packets > 0 && now_ns() - tally.last_ns > 500000000) break;
   }
+  tally.rss_end = rss_kib();
   uint64_t kernel_drops = 0;
   if (impl.rfind("src", 0) == 0) {
     GstStructure* stats = nullptr;
@@ -417,7 +438,9 @@ int main(int argc, char** argv) {
     const double seconds = std::atof(argv[8]);
     Tally tally;
     tally.keep_latency = true;
-    tally.latencies.reserve(kMaxLatencySamples);
+    // Touched up front, so that the samples' memory is in the RSS from the start and RSS growth is the element's.
+    tally.latencies.resize(kMaxLatencySamples);
+    tally.latencies.clear();
     const double cpu0 = cpu_seconds();
     uint64_t drops = 0;
     if (impl == "raw")
@@ -427,10 +450,10 @@ int main(int argc, char** argv) {
     const double cpu = cpu_seconds() - cpu0;
     std::printf(
         "{\"role\": \"recv\", \"impl\": \"%s\", \"received\": %llu, \"bytes\": %llu, \"highest_seq\": %llu, "
-        "\"cpu\": %.4f, \"element_drops\": %llu, \"latency\": %s}\n",
+        "\"cpu\": %.4f, \"element_drops\": %llu, \"rss_warm_kib\": %ld, \"rss_end_kib\": %ld, \"latency\": %s}\n",
         impl.c_str(), static_cast<unsigned long long>(tally.packets.load()),
         static_cast<unsigned long long>(tally.bytes), static_cast<unsigned long long>(tally.max_seq), cpu,
-        static_cast<unsigned long long>(drops), percentiles(tally.latencies).c_str());
+        static_cast<unsigned long long>(drops), tally.rss_warm, tally.rss_end, percentiles(tally.latencies).c_str());
     return 0;
   }
   die("usage: see the comment at the top of bench/bench.cpp");

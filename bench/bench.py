@@ -79,7 +79,8 @@ def one_run(env, topo, sender, receiver, size, rate, seconds):
     return {"topology": topo, "size": size, "sender": sender, "receiver": receiver, "rate": rate,
             "sent": s["sent"], "send_seconds": s["seconds"], "send_cpu": s["cpu"],
             "received": r["received"], "recv_cpu": r["cpu"], "element_drops": r["element_drops"],
-            "snmp_drops": after - before, "latency": r["latency"]}
+            "snmp_drops": after - before, "latency": r["latency"],
+            "rss_warm_kib": r.get("rss_warm_kib", 0), "rss_end_kib": r.get("rss_end_kib", 0)}
 
 
 def measure(args):
@@ -189,6 +190,14 @@ def report(args):
                 if any(g.get("latency") for g in group) else None
             print(f"| {topo} | {rate} | {sender} → {receiver} | {med(group, 'received'):.0f}/{med(group, 'sent'):.0f} | "
                   f"{fmt(p('p50_us'), 1)} | {fmt(p('p99_us'), 1)} | {fmt(p('p999_us'), 1)} |")
+    soak = [r for r in rows if r["kind"] == "throughput" and r["received"] >= 5000000 and r.get("rss_warm_kib")]
+    if soak:
+        print("\n### Receiver memory over long runs (RSS after the first 100,000 datagrams, and at the end)\n")
+        print("| topology | size | sender → receiver | received | RSS warm KiB | RSS end KiB | growth KiB |")
+        print("|---|---|---|---|---|---|---|")
+        for r in soak:
+            print(f"| {r['topology']} | {r['size']} | {r['sender']} → {r['receiver']} | {r['received']} | "
+                  f"{r['rss_warm_kib']} | {r['rss_end_kib']} | {r['rss_end_kib'] - r['rss_warm_kib']} |")
     if errors:
         print("\n### Runs that failed\n")
         for e in errors:
