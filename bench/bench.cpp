@@ -380,6 +380,8 @@ uint64_t element_receive(const std::string& impl, const std::string& group, uint
   else
     src = "mcastexpertsrc groups=" + group + " port=" + std::to_string(port) + " iface=" + ifname +
           (tuned ? " buffer-size=16777216 mtu=" + std::to_string(size) : "");
+  // MCASTEXPERT_BENCH_RECV_EXTRA: more properties for the receiving element, to try a setting out.
+  if (const char* extra = std::getenv("MCASTEXPERT_BENCH_RECV_EXTRA")) src += std::string(" ") + extra;
   GstElement* p = run_pipeline(src + " name=src ! fakesink sync=false async=false");
   GstElement* e = gst_bin_get_by_name(GST_BIN(p), "src");
   GstPad* pad = gst_element_get_static_pad(e, "src");

@@ -13,7 +13,8 @@
  * for it — the default route's, unless a multicast route says otherwise — and the element says which in an INFO
  * message.
  *
- * Buffer lists go out in batches (sendmmsg); a buffer of several memories is one datagram. A send error on one
+ * Buffer lists go out in batches: runs of equal-sized datagrams as one UDP GSO send, the rest with sendmmsg; a
+ * buffer of several memories is one datagram. A send error on one
  * route is counted and reported once while the others go on; when nothing could be sent for a second, the element
  * errors out.
  *
