@@ -165,6 +165,7 @@ struct McastExpertSrcPrivate {
   GstBufferPool* pool = nullptr;
   std::vector<SpareBuffer> spares;
   std::vector<ReceiveSlot> slots;
+  std::vector<GstBuffer*> ready;                               // the buffers of one batch, in order
   std::vector<std::string> group_names;                        // by group index
   std::map<unsigned, std::string> ifnames;                     // by index
   std::unique_ptr<GSocketAddress, ObjectDeleter> last_sender;  // reused while the sender stays the same
@@ -753,31 +754,50 @@ static void set_receive_meta(McastExpertSrcPrivate* priv, GstBuffer* buf, const 
     gst_structure_set(s, "port", G_TYPE_UINT, priv->port, nullptr);
 }
 
-// Turns one accepted datagram into its buffer (taking the spare's buffer); nullptr when nothing is left of it.
-static GstBuffer* finish_buffer(GstMcastExpertSrc* self, SpareBuffer& spare, const ReceiveSlot& slot,
-                                GstClockTime timestamp) {
-  auto* priv = self->priv;
+// The first `len` bytes of a read, in the spare buffer it was read into (taking it). Bytes past the buffer's size
+// (mtu) went to the receiver's overflow area and are copied in: the datagram stays whole.
+static GstBuffer* take_spare(GstMcastExpertSrc* self, SpareBuffer& spare, const ReceiveSlot& slot, size_t len) {
   GstBuffer* buf = spare.buffer;
   gst_buffer_unmap(buf, &spare.map);
   spare.buffer = nullptr;
-  if (slot.length <= slot.capacity) {
-    gst_buffer_set_size(buf, static_cast<gssize>(slot.length));
-  } else {
-    // Larger than mtu: the rest went to the receiver's overflow area; copy it in, the datagram stays whole.
-    const size_t rest = slot.length - slot.capacity;
-    GstMemory* more = gst_allocator_alloc(nullptr, rest, nullptr);
-    gst_memory_map(more, &spare.map, GST_MAP_WRITE);
-    memcpy(spare.map.data, slot.overflow, rest);
-    gst_memory_unmap(more, &spare.map);
-    gst_buffer_append_memory(buf, more);
-    GST_LOG_OBJECT(self, "datagram of %zu bytes is larger than mtu %zu", slot.length, slot.capacity);
+  if (len <= slot.capacity) {
+    gst_buffer_set_size(buf, static_cast<gssize>(len));
+    return buf;
   }
+  const size_t rest = len - slot.capacity;
+  GstMemory* more = gst_allocator_alloc(nullptr, rest, nullptr);
+  GstMapInfo map;
+  gst_memory_map(more, &map, GST_MAP_WRITE);
+  memcpy(map.data, slot.overflow, rest);
+  gst_memory_unmap(more, &map);
+  gst_buffer_append_memory(buf, more);
+  GST_LOG_OBJECT(self, "datagram of %zu bytes is larger than mtu %zu", len, slot.capacity);
+  return buf;
+}
+
+// Bytes [offset, offset + len) of a read that the kernel coalesced (UDP GRO), copied into a buffer of their own.
+static GstBuffer* copy_segment(McastExpertSrcPrivate* priv, const ReceiveSlot& slot, size_t offset, size_t len) {
+  GstBuffer* buf = nullptr;
+  if (len > slot.capacity || gst_buffer_pool_acquire_buffer(priv->pool, &buf, nullptr) != GST_FLOW_OK)
+    buf = gst_buffer_new_allocate(nullptr, len, nullptr);
+  GstMapInfo map;
+  gst_buffer_map(buf, &map, GST_MAP_WRITE);
+  slot.copy(offset, len, map.data);
+  gst_buffer_unmap(buf, &map);
+  gst_buffer_set_size(buf, static_cast<gssize>(len));
+  return buf;
+}
+
+// Timestamps and metas for one datagram's buffer, and skip-first-bytes; nullptr when nothing is left of it.
+static GstBuffer* finish_buffer(GstMcastExpertSrc* self, GstBuffer* buf, const ReceiveSlot& slot,
+                                GstClockTime timestamp) {
+  auto* priv = self->priv;
   const gint skip = priv->running.skip_first_bytes;
   if (skip > 0) {
-    if (static_cast<size_t>(skip) >= slot.length) {
+    const size_t size = gst_buffer_get_size(buf);
+    if (static_cast<size_t>(skip) >= size) {
       if (!priv->warned_skip)
-        GST_ELEMENT_WARNING(self, STREAM, DECODE,
-                            ("Datagram of %zu bytes is too short to skip %d bytes", slot.length, skip),
+        GST_ELEMENT_WARNING(self, STREAM, DECODE, ("Datagram of %zu bytes is too short to skip %d bytes", size, skip),
                             ("dropping such datagrams; check skip-first-bytes"));
       priv->warned_skip = true;
       gst_buffer_unref(buf);
@@ -790,6 +810,23 @@ static GstBuffer* finish_buffer(GstMcastExpertSrc* self, SpareBuffer& spare, con
   if (priv->running.retrieve_sender_address) set_sender_meta(priv, buf, slot.sender);
   set_receive_meta(priv, buf, slot);
   return buf;
+}
+
+// Appends the buffers of one accepted read to `out`: one per datagram, several when the kernel coalesced a burst.
+static void emit_read(GstMcastExpertSrc* self, SpareBuffer& spare, const ReceiveSlot& slot, GstClockTime timestamp,
+                      std::vector<GstBuffer*>& out) {
+  auto* priv = self->priv;
+  const size_t segment = slot.segments > 1 ? slot.segment_size : slot.length;
+  const size_t first = out.size();
+  out.push_back(nullptr);  // the first datagram's place; its bytes live in the spare, which is taken last
+  for (size_t k = 1; k < slot.segments; ++k) {
+    const size_t offset = k * segment;
+    GstBuffer* buf =
+        finish_buffer(self, copy_segment(priv, slot, offset, std::min(segment, slot.length - offset)), slot, timestamp);
+    if (buf != nullptr) out.push_back(buf);
+  }
+  out[first] = finish_buffer(self, take_spare(self, spare, slot, segment), slot, timestamp);
+  if (out[first] == nullptr) out.erase(out.begin() + static_cast<std::ptrdiff_t>(first));
 }
 
 static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** out) {
@@ -861,9 +898,8 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
       gst_object_unref(clock);
     }
 
-    GstBufferList* list = nullptr;
-    GstBuffer* first = nullptr;
-    size_t used = 0;
+    auto& ready = priv->ready;
+    ready.clear();
     for (size_t i = 0; i < n; ++i) {
       const ReceiveSlot& slot = priv->slots[i];
       if (slot.verdict != Verdict::Accepted) continue;
@@ -873,31 +909,22 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
         const GstClockTime age = static_cast<GstClockTime>(now_realtime - slot.arrival_realtime_ns);
         ts = age < now_running ? now_running - age : 0;
       }
-      GstBuffer* buf = finish_buffer(self, priv->spares[i], slot, ts);
-      if (buf == nullptr) continue;
-      if (first == nullptr) {
-        first = buf;
-      } else {
-        if (list == nullptr) {
-          list = gst_buffer_list_new_sized(n);
-          gst_buffer_list_add(list, first);
-        }
-        gst_buffer_list_add(list, buf);
-      }
-      ++used;
+      emit_read(self, priv->spares[i], slot, ts, ready);
     }
     // Keep the spares that were not consumed (rejected datagrams, or slots past n), in order.
     size_t keep = 0;
     for (auto& spare : priv->spares)
       if (spare.buffer != nullptr) priv->spares[keep++] = spare;
     priv->spares.resize(keep);
-    if (used == 0) continue;
+    if (ready.empty()) continue;
 
-    if (list != nullptr) {
+    if (ready.size() == 1) {
+      *out = ready.front();
+    } else {
+      GstBufferList* list = gst_buffer_list_new_sized(static_cast<guint>(ready.size()));
+      for (GstBuffer* buf : ready) gst_buffer_list_add(list, buf);
       gst_base_src_submit_buffer_list(GST_BASE_SRC(self), list);
       *out = nullptr;
-    } else {
-      *out = first;
     }
     return GST_FLOW_OK;
   }

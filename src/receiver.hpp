@@ -54,8 +54,15 @@ struct ReceiveSlot {
   uint8_t* data = nullptr;
   size_t capacity = 0;
 
-  size_t length = 0;                  // the whole datagram; when > capacity, the rest is at overflow
+  size_t length = 0;                  // the whole read; when > capacity, the rest is at overflow
   const uint8_t* overflow = nullptr;  // valid until the next receive()
+  // UDP GRO: when the kernel handed over several datagrams of one flow coalesced, each `segment_size` bytes (the
+  // last one shorter or equal), this is that size and `segments` their number; otherwise 0 and 1.
+  size_t segment_size = 0;
+  size_t segments = 1;
+
+  // Copies `len` bytes from `offset` of the read (across data and overflow) to `out`.
+  void copy(size_t offset, size_t len, uint8_t* out) const;
   Verdict verdict = Verdict::Accepted;
   sockaddr_storage sender{};        // the sender's address and port
   size_t group_index = 0;           // which group it was sent to (when accepted)
