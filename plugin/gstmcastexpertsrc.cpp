@@ -739,19 +739,25 @@ static void set_receive_meta(McastExpertSrcPrivate* priv, GstBuffer* buf, const 
     if (meta == nullptr) return;
     mark_pooled(&meta->meta);
   }
+  // Fields by quark: the string forms intern the name under a global lock on every call.
+  static const GQuark q_group = g_quark_from_static_string("group");
+  static const GQuark q_port = g_quark_from_static_string("port");
+  static const GQuark q_ifindex = g_quark_from_static_string("ifindex");
+  static const GQuark q_ifname = g_quark_from_static_string("ifname");
   GstStructure* s = gst_custom_meta_get_structure(meta);
   const std::string& group = priv->group_names[slot.group_index];
-  const gchar* old_group = gst_structure_get_string(s, "group");
-  if (old_group == nullptr || group != old_group) gst_structure_set(s, "group", G_TYPE_STRING, group.c_str(), nullptr);
-  guint old_index = 0;
-  if (!gst_structure_get_uint(s, "ifindex", &old_index) || old_index != slot.ifindex) {
+  const GValue* old_group = gst_structure_id_get_value(s, q_group);
+  if (old_group == nullptr || group != g_value_get_string(old_group))
+    gst_structure_id_set(s, q_group, G_TYPE_STRING, group.c_str(), nullptr);
+  const GValue* old_index = gst_structure_id_get_value(s, q_ifindex);
+  if (old_index == nullptr || g_value_get_uint(old_index) != slot.ifindex) {
     const auto it = priv->ifnames.find(slot.ifindex);
-    gst_structure_set(s, "ifindex", G_TYPE_UINT, slot.ifindex, "ifname", G_TYPE_STRING,
-                      it != priv->ifnames.end() ? it->second.c_str() : "", nullptr);
+    gst_structure_id_set(s, q_ifindex, G_TYPE_UINT, slot.ifindex, q_ifname, G_TYPE_STRING,
+                         it != priv->ifnames.end() ? it->second.c_str() : "", nullptr);
   }
-  guint old_port = 0;
-  if (!gst_structure_get_uint(s, "port", &old_port) || old_port != priv->port)
-    gst_structure_set(s, "port", G_TYPE_UINT, priv->port, nullptr);
+  const GValue* old_port = gst_structure_id_get_value(s, q_port);
+  if (old_port == nullptr || g_value_get_uint(old_port) != priv->port)
+    gst_structure_id_set(s, q_port, G_TYPE_UINT, priv->port, nullptr);
 }
 
 // The first `len` bytes of a read, in the spare buffer it was read into (taking it). Bytes past the buffer's size
