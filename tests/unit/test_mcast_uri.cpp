@@ -1,0 +1,52 @@
+#include <gtest/gtest.h>
+
+#include "error.hpp"
+#include "mcast_uri.hpp"
+
+using namespace mcastexpert;
+
+TEST(McastUri, ParsesGroupPortAndQueryInOrder) {
+  const auto uri = McastUri::parse("mcast://239.1.2.3:5004?iface=eth1&sources=10.0.0.1,10.0.0.2");
+  EXPECT_EQ(uri.groups, "239.1.2.3");
+  EXPECT_EQ(uri.port, 5004);
+  ASSERT_EQ(uri.query.size(), 2u);
+  EXPECT_EQ(uri.query[0], (std::pair<std::string, std::string>{"iface", "eth1"}));
+  EXPECT_EQ(uri.query[1].second, "10.0.0.1,10.0.0.2");
+}
+
+TEST(McastUri, TakesBracketedIpv6WithEscapedScope) {
+  const auto uri = McastUri::parse("MCAST://[ff02::1%25eth1]:5006/");
+  EXPECT_EQ(uri.groups, "ff02::1%eth1");
+  EXPECT_EQ(uri.port, 5006);
+  EXPECT_TRUE(uri.query.empty());
+}
+
+TEST(McastUri, PortIsOptional) {
+  const auto uri = McastUri::parse("mcast://239.1.2.3");
+  EXPECT_FALSE(uri.port.has_value());
+  EXPECT_FALSE(McastUri::parse("mcast://[ff15::1]").port.has_value());
+}
+
+TEST(McastUri, RoundTripsThroughText) {
+  for (const char* text :
+       {"mcast://239.1.2.3:5004?iface=eth1&ttl=4", "mcast://[ff15::1]:5004", "mcast://[ff02::1%25eth1]:5004?loop=true"})
+    EXPECT_EQ(McastUri::parse(text).to_string(), text);
+}
+
+TEST(McastUri, RejectsWhatIsNotOne) {
+  auto message = [](const char* text) {
+    try {
+      McastUri::parse(text);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(message("udp://239.1.2.3:5004").find("does not start with mcast://"), std::string::npos);
+  EXPECT_NE(message("mcast://").find("names no group"), std::string::npos);
+  EXPECT_NE(message("mcast://239.1.2.3:70000").find("port that is not 1 to 65535"), std::string::npos);
+  EXPECT_NE(message("mcast://239.1.2.3:0").find("port that is not 1 to 65535"), std::string::npos);
+  EXPECT_NE(message("mcast://[ff15::1:5004").find("without closing"), std::string::npos);
+  EXPECT_NE(message("mcast://239.1.2.3?iface").find("without key=value"), std::string::npos);
+  EXPECT_NE(message("mcast://239.1.2.3?iface=%zz").find("broken %-escape"), std::string::npos);
+}
