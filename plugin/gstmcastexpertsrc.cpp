@@ -45,6 +45,7 @@
 #include <gst/net/gstnetaddressmeta.h>
 #include <time.h>
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -165,9 +166,10 @@ struct McastExpertSrcPrivate {
   GstBufferPool* pool = nullptr;
   std::vector<SpareBuffer> spares;
   std::vector<ReceiveSlot> slots;
-  std::vector<GstBuffer*> ready;                               // the buffers of one batch, in order
-  std::vector<std::string> group_names;                        // by group index
-  std::map<unsigned, std::string> ifnames;                     // by index
+  std::vector<GstBuffer*> ready;            // the buffers of one batch, in order
+  std::deque<GstBuffer*> pending;           // with num-buffers set: the rest of a batch, one per create()
+  std::vector<std::string> group_names;     // by group index
+  std::map<unsigned, std::string> ifnames;  // by index
   std::unique_ptr<GSocketAddress, ObjectDeleter> last_sender;  // reused while the sender stays the same
   sockaddr_storage last_sender_raw{};
   bool last_batch_full = false;
@@ -680,6 +682,8 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
 static gboolean gst_mcastexpert_src_stop(GstBaseSrc* src) {
   auto* priv = GST_MCASTEXPERT_SRC(src)->priv;
   release_spares(priv);
+  for (GstBuffer* buf : priv->pending) gst_buffer_unref(buf);
+  priv->pending.clear();
   priv->last_sender.reset();
   if (priv->pool != nullptr) {
     gst_buffer_pool_set_active(priv->pool, FALSE);
@@ -840,6 +844,13 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
   auto* priv = self->priv;
   MulticastReceiver* receiver = priv->receiver.get();  // stable from start to stop
   const size_t batch = priv->slots.size();
+  // num-buffers counts create() calls: while it is set, hand out one buffer per call, the rest of a batch waiting.
+  const bool one_at_a_time = GST_BASE_SRC(self)->num_buffers > 0;
+  if (!priv->pending.empty()) {
+    *out = priv->pending.front();
+    priv->pending.pop_front();
+    return GST_FLOW_OK;
+  }
 
   while (true) {
     // Buffers for a full batch; those a batch did not use wait, mapped, for the next one.
@@ -924,8 +935,9 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
     priv->spares.resize(keep);
     if (ready.empty()) continue;
 
-    if (ready.size() == 1) {
+    if (ready.size() == 1 || one_at_a_time) {
       *out = ready.front();
+      priv->pending.insert(priv->pending.end(), ready.begin() + 1, ready.end());
     } else {
       GstBufferList* list = gst_buffer_list_new_sized(static_cast<guint>(ready.size()));
       for (GstBuffer* buf : ready) gst_buffer_list_add(list, buf);

@@ -329,6 +329,23 @@ TEST(Src, BurstArrivesAsBufferListsInOrder) {
   EXPECT_EQ(rx.drain(), tags("p", 200));
 }
 
+TEST(Src, NumBuffersIsExactEvenWhenDatagramsArriveInBursts) {
+  const auto port = next_port();
+  Pipeline p("mcastexpertsrc groups=239.255.11.2 iface=eth0 num-buffers=10 port=" + std::to_string(port) +
+             " ! fakesink name=sink sync=false");
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
+  send_from_txa("239.255.11.2", port, "burst", 50);  // queued together: one read would return them all
+  GstMessage* eos = p.wait_for(GST_MESSAGE_EOS, 3000ms);
+  ASSERT_NE(eos, nullptr);
+  gst_message_unref(eos);
+  guint64 rendered = 0;
+  GstStructure* stats = nullptr;
+  g_object_get(p.by_name("sink"), "stats", &stats, nullptr);
+  gst_structure_get_uint64(stats, "rendered", &rendered);
+  gst_structure_free(stats);
+  EXPECT_EQ(rendered, 10u);
+}
+
 TEST(Src, UnlockWakesABlockedReadAtOnce) {
   Pipeline p("mcastexpertsrc groups=239.255.12.1 iface=eth0 port=" + std::to_string(next_port()) + " ! fakesink");
   ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
