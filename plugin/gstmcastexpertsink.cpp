@@ -166,12 +166,21 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    *
    * Where to send, comma-separated: `group` or `group:port`, `[v6]:port` for IPv6 (`239.255.0.1:5004`,
    * `[ff15::1]:5006`). One family per element. Required (or destinations added with the "add" signal).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_GROUPS,
       g_param_spec_string("groups", "Groups",
                           "Comma-separated destination groups, each group or group:port ([v6]:port for IPv6)", nullptr,
                           socket_shaping));
+  /**
+   * GstMcastExpertSink:port:
+   *
+   * The destination port for groups listed without one.
+   *
+   * Since: 0.1
+   */
   g_object_class_install_property(gobject_class, PROP_PORT,
                                   g_param_spec_int("port", "Port", "Destination port for groups listed without one", 1,
                                                    65535, kDefaultPort, socket_shaping));
@@ -181,6 +190,8 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    * The interfaces to send by, comma-separated: names, IPv4 addresses, IPv6 addresses (with or without `%scope`) or
    * indexes. Every datagram goes out once on each. An address that two interfaces share is refused as ambiguous.
    * Empty: the interface the routing table picks for each group (an error when there is no route).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_IFACE,
@@ -188,14 +199,35 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
                           "Comma-separated interfaces to send by, each datagram once on each: name, IPv4, "
                           "IPv6[%scope] or index (empty = the interface the routing table picks for the group)",
                           nullptr, socket_shaping));
+  /**
+   * GstMcastExpertSink:ttl:
+   *
+   * The multicast TTL (IPv4) or hop limit (IPv6). 1, the default, keeps datagrams on the local link.
+   *
+   * Since: 0.1
+   */
   g_object_class_install_property(
       gobject_class, PROP_TTL,
       g_param_spec_int("ttl", "TTL", "Multicast TTL (IPv4) or hop limit (IPv6); 1 keeps datagrams on the local link", 0,
                        255, kDefaultTtl, socket_shaping));
+  /**
+   * GstMcastExpertSink:loop:
+   *
+   * Whether receivers on this host get the datagrams too (IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP).
+   *
+   * Since: 0.1
+   */
   g_object_class_install_property(
       gobject_class, PROP_LOOP,
       g_param_spec_boolean("loop", "Loop", "Deliver the datagrams to receivers on this host too", kDefaultLoop,
                            socket_shaping));
+  /**
+   * GstMcastExpertSink:qos-dscp:
+   *
+   * The Differentiated Services Code Point put in IP_TOS / IPV6_TCLASS; -1 leaves it as the OS sets it.
+   *
+   * Since: 0.1
+   */
   g_object_class_install_property(
       gobject_class, PROP_QOS_DSCP,
       g_param_spec_int("qos-dscp", "QoS DSCP",
@@ -206,12 +238,21 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    *
    * The source port. 0 takes an ephemeral one (the same on every interface when it can), which reads back here once
    * the element has started.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_BIND_PORT,
       g_param_spec_int("bind-port", "Bind port",
                        "Source port (0 = ephemeral; the port bound reads back here once started)", 0, 65535,
                        kDefaultBindPort, socket_shaping));
+  /**
+   * GstMcastExpertSink:buffer-size:
+   *
+   * The kernel send buffer in bytes (0 = OS default); a smaller grant warns naming net.core.wmem_max.
+   *
+   * Since: 0.1
+   */
   g_object_class_install_property(
       gobject_class, PROP_BUFFER_SIZE,
       g_param_spec_int("buffer-size", "Buffer size",
@@ -223,11 +264,21 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    * `packets-sent`, `bytes-sent`, `send-errors`, `oversized-dropped`, `buffer-size` (granted), and the arrays
    * `destinations` (per destination and interface: `destination`, `iface`, `packets`, `bytes`, `errors`) and
    * `interfaces` (per interface: `iface`, `index`, `source`, `packets`, `bytes`, `errors`).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics", "Packets and bytes sent per destination and per interface, send errors",
                          GST_TYPE_STRUCTURE, static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  /**
+   * GstMcastExpertSink:uri:
+   *
+   * An `mcast://GROUP[:PORT][?key=value&...]` URI: sets #GstMcastExpertSink:groups,
+   * #GstMcastExpertSink:port and the properties named by the query keys.
+   *
+   * Since: 0.1
+   */
   g_object_class_install_property(
       gobject_class, PROP_URI,
       g_param_spec_string("uri", "URI", "mcast://GROUP[:PORT][?iface=..&ttl=..]: sets groups, port and the keys",
@@ -235,21 +286,48 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
 
   /**
    * GstMcastExpertSink::add:
-   * @host: the group, IPv4 or IPv6
+   * @group: the group, IPv4 or IPv6
    * @port: the destination port
    *
    * Adds a destination, at once when running (by every interface of #GstMcastExpertSink:iface, or by the one the
    * routing table picks), and for every later start.
+   *
+   * Since: 0.1
    */
   signals[SIGNAL_ADD] = g_signal_new_class_handler(
       "add", G_TYPE_FROM_CLASS(klass), static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
       G_CALLBACK(gst_mcastexpert_sink_add), nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
+  /**
+   * GstMcastExpertSink::remove:
+   * @group: the group, IPv4 or IPv6
+   * @port: the destination port
+   *
+   * Removes a destination, whether #GstMcastExpertSink:groups listed it or #GstMcastExpertSink::add added it.
+   *
+   * Since: 0.1
+   */
   signals[SIGNAL_REMOVE] = g_signal_new_class_handler(
       "remove", G_TYPE_FROM_CLASS(klass), static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
       G_CALLBACK(gst_mcastexpert_sink_remove), nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
+  /**
+   * GstMcastExpertSink::clear:
+   * Removes every destination until the next start, when #GstMcastExpertSink:groups applies again.
+   *
+   * Since: 0.1
+   */
   signals[SIGNAL_CLEAR] = g_signal_new_class_handler(
       "clear", G_TYPE_FROM_CLASS(klass), static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
       G_CALLBACK(gst_mcastexpert_sink_clear), nullptr, nullptr, nullptr, G_TYPE_NONE, 0);
+  /**
+   * GstMcastExpertSink::get-stats:
+   * @group: the group, IPv4 or IPv6
+   * @port: the destination port
+   *
+   * Returns: a structure with `packets-sent`, `bytes-sent` and `send-errors` for that destination, over every
+   * interface.
+   *
+   * Since: 0.1
+   */
   signals[SIGNAL_GET_STATS] = g_signal_new_class_handler("get-stats", G_TYPE_FROM_CLASS(klass),
                                                          static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
                                                          G_CALLBACK(gst_mcastexpert_sink_get_stats), nullptr, nullptr,

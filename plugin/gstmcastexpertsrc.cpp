@@ -225,6 +225,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * The multicast groups to join, comma-separated: `239.255.0.1,239.255.0.2` or `ff15::1, [ff15::2]`. One family
    * per element. An IPv6 group may name its interface with `%`: `ff02::1%eth1`. Required.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_GROUPS,
@@ -236,6 +238,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    * GstMcastExpertSrc:port:
    *
    * The UDP port to receive on. 0 picks a free port, which reads back here once the element is in READY.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_PORT,
@@ -247,6 +251,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    * The interfaces to join on, comma-separated: names (`eth1`), IPv4 addresses, IPv6 addresses with or without
    * `%scope`, or indexes. Every group is joined on every one. Empty: every interface that is up,
    * multicast-capable, not loopback and has an address of the groups' family.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_IFACE,
@@ -259,6 +265,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * Source-specific multicast (IGMPv3 / MLDv2): the senders to receive from, comma-separated. Nothing from other
    * senders is delivered.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_SOURCES,
@@ -269,12 +277,22 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    * GstMcastExpertSrc:block-sources:
    *
    * Any-source joins that exclude these senders, comma-separated.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_BLOCK_SOURCES,
       g_param_spec_string("block-sources", "Blocked sources",
                           "Comma-separated sender addresses to exclude from any-source joins", nullptr,
                           socket_shaping));
+  /**
+   * GstMcastExpertSrc:caps:
+   *
+   * The caps of the source pad, as with udpsrc (e.g. `application/x-rtp,...`): what downstream is told the
+   * datagrams are.
+   *
+   * Since: 0.1
+   */
   g_object_class_install_property(gobject_class, PROP_CAPS,
                                   g_param_spec_boxed("caps", "Caps", "The caps of the source pad", GST_TYPE_CAPS,
                                                      static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
@@ -284,6 +302,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    * The kernel receive buffer in bytes; 0 leaves the OS default. Asked with SO_RCVBUF, then SO_RCVBUFFORCE when
    * allowed (CAP_NET_ADMIN). The default, 8 MiB, is sized for video bursts; the size granted is logged and is in
    * #mcastexpertsrc:stats. When you set it yourself and get less, a warning names net.core.rmem_max.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_BUFFER_SIZE,
@@ -296,6 +316,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * The size of the buffers datagrams are read into. Larger datagrams (up to 65507 bytes for IPv4, 65527 for IPv6)
    * still arrive whole, at the cost of a copy.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_MTU,
@@ -307,16 +329,32 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * After this many nanoseconds without data, post an element message named `GstUDPSrcTimeout` with a `timeout`
    * (guint64) field, as udpsrc does; again after each further period. 0 disables it.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_TIMEOUT,
       g_param_spec_uint64("timeout", "Timeout",
                           "Post a GstUDPSrcTimeout element message after this many ns without data (0 = off)", 0,
                           G_MAXUINT64, kDefaultTimeout, rw));
+  /**
+   * GstMcastExpertSrc:retrieve-sender-address:
+   *
+   * Whether to put the sender's address and port on each buffer as #GstNetAddressMeta.
+   *
+   * Since: 0.1
+   */
   g_object_class_install_property(gobject_class, PROP_RETRIEVE_SENDER_ADDRESS,
                                   g_param_spec_boolean("retrieve-sender-address", "Retrieve sender address",
                                                        "Put the sender's address on each buffer as GstNetAddressMeta",
                                                        kDefaultRetrieveSenderAddress, rw));
+  /**
+   * GstMcastExpertSrc:skip-first-bytes:
+   *
+   * Bytes to drop from the start of each datagram (a header). A shorter datagram is dropped, with one warning.
+   *
+   * Since: 0.1
+   */
   g_object_class_install_property(
       gobject_class, PROP_SKIP_FIRST_BYTES,
       g_param_spec_int("skip-first-bytes", "Skip first bytes", "Drop this many bytes from the start of each datagram",
@@ -326,6 +364,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * Let other receivers share the port (SO_REUSEADDR). Every receiver still gets only its own groups, and never a
    * share of another's stream: SO_REUSEPORT, which splits traffic between sockets, is never set.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_REUSE,
@@ -336,6 +376,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * Whether to deliver datagrams this host sent itself. When FALSE, a datagram whose source address is one of this
    * host's own (non-loopback) addresses is dropped, unless it arrived on a loopback interface.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_LOOP,
@@ -348,6 +390,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * At most this many datagrams are read in one system call and pushed as one buffer list. A batch never waits to
    * fill: it holds what had already arrived.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_BATCH_SIZE,
@@ -361,6 +405,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    * overflows, SO_RXQ_OVFL), `packets-rejected` and its parts `rejected-wrong-group`, `rejected-wrong-interface`,
    * `rejected-unicast`, `rejected-source`, `rejected-own`; `truncated`; `buffer-size` (granted); `port`; and
    * `groups`, an array with one structure per group (`group`, `packets`, `bytes`).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_STATS,
@@ -368,6 +414,14 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
                          "Packets and bytes received, kernel drops, rejected datagrams by reason, per-group counters, "
                          "granted buffer size",
                          GST_TYPE_STRUCTURE, static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  /**
+   * GstMcastExpertSrc:uri:
+   *
+   * An `mcast://GROUP[:PORT][?key=value&...]` URI: sets #GstMcastExpertSrc:groups, #GstMcastExpertSrc:port
+   * and the properties named by the query keys.
+   *
+   * Since: 0.1
+   */
   g_object_class_install_property(
       gobject_class, PROP_URI,
       g_param_spec_string("uri", "URI", "mcast://GROUP[:PORT][?iface=..&sources=..]: sets groups, port and the keys",
