@@ -660,19 +660,16 @@ static void gst_mcastexpert_sink_add(GstMcastExpertSink* self, const gchar* host
   auto* priv = self->priv;
   Destination d;
   if (!parse_destination(self, host, port, d)) return;
-  {
+  try {
+    // Read before taking the lock the streaming thread sends under: it asks the kernel for every interface.
+    const auto table = InterfaceTable::from_system();
     std::lock_guard<std::mutex> lock(priv->state_lock);
-    if (priv->sender) {
-      try {
-        const auto table = InterfaceTable::from_system();
-        priv->sender->add_destination(d.group, d.port, &table);
-      } catch (const Error& e) {
-        GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
-                            ("Cannot add %s: %s", d.to_string().c_str(), mcastexpert_plugin::describe(e).c_str()),
-                            (nullptr));
-        return;
-      }
-    }
+    if (priv->sender) priv->sender->add_destination(d.group, d.port, &table);
+  } catch (const Error& e) {
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                        ("Cannot add %s: %s", d.to_string().c_str(), mcastexpert_plugin::describe(e).c_str()),
+                        (nullptr));
+    return;
   }
   std::lock_guard<std::mutex> lock(priv->settings_lock);
   auto& added = priv->settings.added;
