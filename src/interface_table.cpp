@@ -74,14 +74,6 @@ std::optional<IpAddress> NetInterface::source_address_for(const IpAddress& group
   return fallback;
 }
 
-std::string NetInterface::describe() const {
-  std::string text = name + " (index " + std::to_string(index) + (up ? ", up" : ", down");
-  if (multicast) text += ", multicast";
-  if (loopback) text += ", loopback";
-  for (const auto& a : addresses) text += ", " + a.address.to_string() + "/" + std::to_string(a.prefix_length);
-  return text + ")";
-}
-
 InterfaceTable::InterfaceTable(std::vector<NetInterface> interfaces) : interfaces_(std::move(interfaces)) {
   std::sort(interfaces_.begin(), interfaces_.end(),
             [](const NetInterface& a, const NetInterface& b) { return a.index < b.index; });

@@ -40,8 +40,6 @@ struct NetInterface {
   // The address a sender on this interface uses as its source for `group`: of the group's family, and for IPv6 a
   // link-local one for link-scope groups, a wider one (if any) otherwise. nullopt when there is none of the family.
   std::optional<IpAddress> source_address_for(const IpAddress& group) const;
-  // "eth0 (index 2, up, multicast, 10.0.0.1/24, fe80::1/64)".
-  std::string describe() const;
 };
 
 class InterfaceTable {

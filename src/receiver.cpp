@@ -31,6 +31,15 @@ constexpr size_t kControlSize =
   throw Error(ErrorKind::InvalidSetting, what, hint);
 }
 
+// The RFC 3678 request naming one source of a group on an interface (for source joins and for blocks).
+group_source_req source_request(const Membership& m, const IpAddress& source) {
+  group_source_req req{};
+  req.gsr_interface = m.ifindex;
+  m.group.to_sockaddr(0, req.gsr_group);
+  source.to_sockaddr(0, req.gsr_source);
+  return req;
+}
+
 std::string sockaddr_text(const sockaddr_storage& ss) {
   const auto addr = IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss));
   return addr ? addr->to_string() : "?";
@@ -187,10 +196,7 @@ void MulticastReceiver::join_all() {
     const std::string where = m.group.to_string() + " on " + m.ifname;
     if (!settings_.sources.empty()) {
       for (const auto& source : settings_.sources) {
-        group_source_req req{};
-        req.gsr_interface = m.ifindex;
-        m.group.to_sockaddr(0, req.gsr_group);
-        source.to_sockaddr(0, req.gsr_source);
+        const group_source_req req = source_request(m, source);
         if (const int rc = opt.set(level, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req, sizeof req,
                                    where + " from " + source.to_string()))
           fail_join("cannot join " + where + " for source " + source.to_string(), rc);
@@ -203,10 +209,7 @@ void MulticastReceiver::join_all() {
     if (const int rc = opt.set(level, MCAST_JOIN_GROUP, "MCAST_JOIN_GROUP", &req, sizeof req, where))
       fail_join("cannot join " + where, rc);
     for (const auto& source : settings_.block_sources) {
-      group_source_req block{};
-      block.gsr_interface = m.ifindex;
-      m.group.to_sockaddr(0, block.gsr_group);
-      source.to_sockaddr(0, block.gsr_source);
+      const group_source_req block = source_request(m, source);
       if (const int rc = opt.set(level, MCAST_BLOCK_SOURCE, "MCAST_BLOCK_SOURCE", &block, sizeof block,
                                  where + " blocking " + source.to_string()))
         fail_join("cannot block source " + source.to_string() + " for " + where, rc);

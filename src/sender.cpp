@@ -182,17 +182,6 @@ void MulticastSender::add_routes_for(const Destination& d, const InterfaceTable*
   add_route(egress_for_route_default(d.group, *table));
 }
 
-std::vector<Destination> MulticastSender::destinations() const {
-  std::vector<Destination> out;
-  for (const auto& r : routes_) {
-    const bool seen = std::any_of(out.begin(), out.end(), [&](const Destination& d) {
-      return d.group.same_address(r->destination.group) && d.port == r->destination.port;
-    });
-    if (!seen) out.push_back(r->destination);
-  }
-  return out;
-}
-
 bool MulticastSender::add_destination(const IpAddress& group, uint16_t port, const InterfaceTable* table) {
   if (!group.is_multicast()) invalid(group.to_string() + " is not a multicast address", "add multicast groups only");
   if (group.family() != family_)
@@ -360,12 +349,6 @@ std::vector<MulticastSender::RouteStats> MulticastSender::route_stats() const {
   for (const auto& r : routes_)
     out.push_back({r->destination, egresses_[r->egress].iface.name, r->packets, r->bytes, r->errors});
   return out;
-}
-
-uint64_t MulticastSender::total_packets() const {
-  uint64_t n = 0;
-  for (const auto& r : routes_) n += r->packets;
-  return n;
 }
 
 uint64_t MulticastSender::total_errors() const {

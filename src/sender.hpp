@@ -69,7 +69,6 @@ class MulticastSender {
 
   Family family() const noexcept { return family_; }
   const std::vector<Egress>& egresses() const noexcept { return egresses_; }
-  std::vector<Destination> destinations() const;
   int granted_buffer_size() const noexcept { return granted_buffer_size_; }
   size_t max_datagram() const noexcept;
 
@@ -92,7 +91,6 @@ class MulticastSender {
     uint64_t packets, bytes, errors;
   };
   std::vector<RouteStats> route_stats() const;
-  uint64_t total_packets() const;
   uint64_t total_errors() const;
 
  private:

@@ -27,6 +27,20 @@ namespace et {
 
 using namespace std::chrono_literals;
 
+// A port no earlier test in this binary used (each binary runs in a lab of its own).
+inline uint16_t next_port() {
+  static uint16_t port = 6000;
+  return ++port;
+}
+
+// Short names for the lab's facts, which the tests use on every line: F("RX_ETH0_IPV4"), I("RX_ETH0_INDEX").
+inline std::string F(const char* name) {
+  return lab::fact(name);
+}
+inline unsigned I(const char* name) {
+  return lab::fact_index(name);
+}
+
 inline bool is_v6(const std::string& addr) {
   return addr.find(':') != std::string::npos;
 }

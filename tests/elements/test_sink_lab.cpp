@@ -6,25 +6,9 @@ using namespace et;
 
 namespace {
 
-uint16_t next_port() {
-  static uint16_t port = 8000;
-  return ++port;
-}
-
-std::string F(const char* name) {
-  return lab::fact(name);
-}
-unsigned I(const char* name) {
-  return lab::fact_index(name);
-}
-
 std::string sink(const std::string& props) {
   return "mcastexpertsink sync=false " + props;
 }
-
-struct Sent {
-  std::unique_ptr<Harness> h;
-};
 
 // A started sink on `host`.
 std::unique_ptr<Harness> start_sink(const std::string& host, const std::string& props) {

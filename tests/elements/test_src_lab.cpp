@@ -8,18 +8,6 @@ using namespace et;
 
 namespace {
 
-uint16_t next_port() {
-  static uint16_t port = 6000;
-  return ++port;
-}
-
-std::string F(const char* name) {
-  return lab::fact(name);
-}
-unsigned I(const char* name) {
-  return lab::fact_index(name);
-}
-
 // Sends `count` datagrams "tag-N" from txa (LAN A) to group:port.
 void send_from_txa(const std::string& group, uint16_t port, const std::string& tag, int count = 3,
                    const std::string& source = "") {
