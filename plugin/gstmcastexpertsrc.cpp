@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "address_list.hpp"
+#include "datagram_pool.h"
 #include "element_common.h"
 #include "error.hpp"
 #include "interface_table.hpp"
@@ -143,7 +144,7 @@ struct Settings {
   std::map<std::string, std::string> rejected;
 };
 
-// A buffer from the pool, mapped, waiting for a datagram.
+// A buffer from the pool, its memory mapped, waiting for a datagram.
 struct SpareBuffer {
   GstBuffer* buffer = nullptr;
   GstMapInfo map{};
@@ -680,7 +681,7 @@ static GstCaps* gst_mcastexpert_src_get_caps(GstBaseSrc* src, GstCaps* filter) {
 
 static void release_spares(McastExpertSrcPrivate* priv) {
   for (auto& spare : priv->spares) {
-    gst_buffer_unmap(spare.buffer, &spare.map);
+    gst_memory_unmap(mcastexpert_plugin::datagram_memory(spare.buffer), &spare.map);
     gst_buffer_unref(spare.buffer);
   }
   priv->spares.clear();
@@ -717,7 +718,7 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
     priv->port = priv->receiver->port();
   }
 
-  priv->pool = gst_buffer_pool_new();
+  priv->pool = mcastexpert_plugin::datagram_pool_new();
   GstStructure* config = gst_buffer_pool_get_config(priv->pool);
   gst_buffer_pool_config_set_params(config, nullptr, priv->running.mtu, 0, 0);
   if (!gst_buffer_pool_set_config(priv->pool, config) || !gst_buffer_pool_set_active(priv->pool, TRUE)) {
@@ -822,10 +823,10 @@ static void set_receive_meta(McastExpertSrcPrivate* priv, GstBuffer* buf, const 
 // (mtu) went to the receiver's overflow area and are copied in: the datagram stays whole.
 static GstBuffer* take_spare(GstMcastExpertSrc* self, SpareBuffer& spare, const ReceiveSlot& slot, size_t len) {
   GstBuffer* buf = spare.buffer;
-  gst_buffer_unmap(buf, &spare.map);
+  gst_memory_unmap(mcastexpert_plugin::datagram_memory(buf), &spare.map);
   spare.buffer = nullptr;
   if (len <= slot.capacity) {
-    gst_buffer_set_size(buf, static_cast<gssize>(len));
+    mcastexpert_plugin::datagram_set_size(buf, len);
     return buf;
   }
   const size_t rest = len - slot.capacity;
@@ -844,11 +845,12 @@ static GstBuffer* copy_segment(McastExpertSrcPrivate* priv, const ReceiveSlot& s
   GstBuffer* buf = nullptr;
   if (len > slot.capacity || gst_buffer_pool_acquire_buffer(priv->pool, &buf, nullptr) != GST_FLOW_OK)
     buf = gst_buffer_new_allocate(nullptr, len, nullptr);
+  GstMemory* mem = mcastexpert_plugin::datagram_memory(buf);
   GstMapInfo map;
-  gst_buffer_map(buf, &map, GST_MAP_WRITE);
+  gst_memory_map(mem, &map, GST_MAP_WRITE);
   slot.copy(offset, len, map.data);
-  gst_buffer_unmap(buf, &map);
-  gst_buffer_set_size(buf, static_cast<gssize>(len));
+  gst_memory_unmap(mem, &map);
+  mcastexpert_plugin::datagram_set_size(buf, len);
   return buf;
 }
 
@@ -911,7 +913,7 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
     while (priv->spares.size() < batch) {
       SpareBuffer spare;
       if (gst_buffer_pool_acquire_buffer(priv->pool, &spare.buffer, nullptr) != GST_FLOW_OK) return GST_FLOW_FLUSHING;
-      gst_buffer_map(spare.buffer, &spare.map, GST_MAP_WRITE);
+      gst_memory_map(mcastexpert_plugin::datagram_memory(spare.buffer), &spare.map, GST_MAP_WRITE);
       priv->spares.push_back(spare);
     }
     // After a full batch more is likely waiting: read at once. Otherwise wait first (one poll per batch).
