@@ -317,6 +317,51 @@ TEST(Src, BurstArrivesAsBufferListsInOrder) {
   EXPECT_EQ(rx.drain(), tags("p", 200));
 }
 
+// Buffers go back to the source's pool and out again with the next datagrams; what a downstream element keeps or
+// adds must not leak from one datagram to another.
+TEST(Src, ACopyHeldDownstreamKeepsItsBytesWhileReadingGoesOn) {
+  const auto port = next_port();
+  Harness rx("rx", src("groups=239.255.11.3 iface=eth0 batch-size=4 port=" + std::to_string(port)));
+  ASSERT_TRUE(rx.play()) << rx.error();
+  send_from_txa("239.255.11.3", port, "first", 1);
+  GstBuffer* buf = rx.pull();
+  ASSERT_NE(buf, nullptr);
+  GstBuffer* copy = gst_buffer_copy(buf);  // shares buf's memory, as a shallow copy does
+  gst_buffer_unref(buf);                   // back to the pool while the copy still reads that memory
+  send_from_txa("239.255.11.3", port, "later", 40);
+  EXPECT_EQ(rx.drain(), tags("later", 40));
+  GstMapInfo map;
+  ASSERT_TRUE(gst_buffer_map(copy, &map, GST_MAP_READ));
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(map.data), map.size), "first-0");
+  gst_buffer_unmap(copy, &map);
+  gst_buffer_unref(copy);
+}
+
+TEST(Src, MetasAddedDownstreamDoNotComeBackOnLaterDatagrams) {
+  const auto port = next_port();
+  Harness rx("rx", src("groups=239.255.11.4 iface=eth0 batch-size=4 port=" + std::to_string(port)));
+  ASSERT_TRUE(rx.play()) << rx.error();
+  GstCaps* reference = gst_caps_new_empty_simple("timestamp/x-test");
+  send_from_txa("239.255.11.4", port, "first", 4);
+  for (int i = 0; i < 4; ++i) {
+    GstBuffer* buf = rx.pull();
+    ASSERT_NE(buf, nullptr);
+    gst_buffer_add_reference_timestamp_meta(buf, reference, 42, GST_CLOCK_TIME_NONE);
+    gst_buffer_set_size(buf, 2);  // and shrunk, as a downstream element may
+    gst_buffer_unref(buf);
+  }
+  send_from_txa("239.255.11.4", port, "later", 20);
+  for (int i = 0; i < 20; ++i) {
+    GstBuffer* buf = rx.pull();
+    ASSERT_NE(buf, nullptr);
+    EXPECT_EQ(gst_buffer_get_reference_timestamp_meta(buf, reference), nullptr);
+    EXPECT_EQ(gst_buffer_get_size(buf), std::string("later-" + std::to_string(i)).size());
+    EXPECT_NE(gst_buffer_get_custom_meta(buf, "McastExpertReceiveMeta"), nullptr);
+    gst_buffer_unref(buf);
+  }
+  gst_caps_unref(reference);
+}
+
 TEST(Src, NumBuffersIsExactEvenWhenDatagramsArriveInBursts) {
   const auto port = next_port();
   Pipeline p("mcastexpertsrc groups=239.255.11.2 iface=eth0 num-buffers=10 port=" + std::to_string(port) +
