@@ -15,7 +15,9 @@ namespace mcastexpert_plugin {
 GstBufferPool* datagram_pool_new();
 
 // The writable memory block of a buffer from this pool.
-inline GstMemory* datagram_memory(GstBuffer* buffer) { return gst_buffer_peek_memory(buffer, 0); }
+inline GstMemory* datagram_memory(GstBuffer* buffer) {
+  return gst_buffer_peek_memory(buffer, 0);
+}
 
 // Sets a pool buffer's size to `size` bytes (at most the pool's size) without the general resize machinery.
 void datagram_set_size(GstBuffer* buffer, gsize size);

@@ -403,9 +403,9 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    * GstMcastExpertSrc:stats:
    *
    * Counters of the running receiver: `packets-received`, `bytes-received`, `packets-dropped-kernel` (receive queue
-   * overflows, SO_RXQ_OVFL), `packets-rejected` and its parts `rejected-wrong-group`, `rejected-wrong-interface`,
-   * `rejected-unicast`, `rejected-source`, `rejected-own`; `truncated`; `buffer-size` (granted); `port`; and
-   * `groups`, an array with one structure per group (`group`, `packets`, `bytes`).
+   * overflows, the socket's drop count), `packets-rejected` and its parts `rejected-wrong-group`,
+   * `rejected-wrong-interface`, `rejected-unicast`, `rejected-source`, `rejected-own`; `truncated`; `buffer-size`
+   * (granted); `port`; and `groups`, an array with one structure per group (`group`, `packets`, `bytes`).
    *
    * Since: 0.1
    */
@@ -521,7 +521,7 @@ static GstStructure* make_stats(McastExpertSrcPrivate* priv) {
   };
   gst_structure_set(
       s, "packets-received", G_TYPE_UINT64, get(&ReceiverStats::packets), "bytes-received", G_TYPE_UINT64,
-      get(&ReceiverStats::bytes), "packets-dropped-kernel", G_TYPE_UINT64, get(&ReceiverStats::kernel_drops),
+      get(&ReceiverStats::bytes), "packets-dropped-kernel", G_TYPE_UINT64, r != nullptr ? r->kernel_drops() : 0,
       "packets-rejected", G_TYPE_UINT64, st != nullptr ? st->rejected() : 0, "rejected-wrong-group", G_TYPE_UINT64,
       get(&ReceiverStats::wrong_group), "rejected-wrong-interface", G_TYPE_UINT64, get(&ReceiverStats::wrong_interface),
       "rejected-unicast", G_TYPE_UINT64, get(&ReceiverStats::unicast), "rejected-source", G_TYPE_UINT64,

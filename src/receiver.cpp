@@ -1,6 +1,7 @@
 #include "receiver.hpp"
 
 #include <linux/errqueue.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -24,8 +25,7 @@ namespace {
 
 constexpr size_t kMaxDatagramV4 = 65507;  // 65535 - 20 (IPv4 header) - 8 (UDP header)
 constexpr size_t kMaxDatagramV6 = 65527;  // 65535 - 8: the IPv6 payload length excludes its own header
-constexpr size_t kControlSize =
-    CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(uint32_t)) + 64;
+constexpr size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(timespec)) + 64;
 
 [[noreturn]] void invalid(const std::string& what, const std::string& hint) {
   throw Error(ErrorKind::InvalidSetting, what, hint);
@@ -149,7 +149,6 @@ void MulticastReceiver::open_socket(const InterfaceTable& table) {
     opt.require_int(IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO", 1);
   }
   opt.set_int(SOL_SOCKET, SO_TIMESTAMPNS, "SO_TIMESTAMPNS", 1);
-  opt.set_int(SOL_SOCKET, SO_RXQ_OVFL, "SO_RXQ_OVFL", 1);
   // Lets the kernel hand over a burst of one flow's datagrams coalesced (when the sender used GSO, or the receiving
   // device does GRO) in one read; split again below. Older kernels refuse it, which costs nothing.
   opt.set_int(SOL_UDP, UDP_GRO, "UDP_GRO", 1);
@@ -250,6 +249,15 @@ void MulticastReceiver::wake() {
 void MulticastReceiver::clear_wake() {
   uint64_t value = 0;
   [[maybe_unused]] const ssize_t n = read(wake_fd_.get(), &value, sizeof value);
+}
+
+uint64_t MulticastReceiver::kernel_drops() const {
+  // The socket's own drop count (what SO_RXQ_OVFL would attach to every datagram), read only when asked.
+  uint32_t info[SK_MEMINFO_VARS] = {};
+  socklen_t len = sizeof info;
+  if (getsockopt(socket_.get(), SOL_SOCKET, SO_MEMINFO, info, &len) != 0 || len <= SK_MEMINFO_DROPS * sizeof info[0])
+    return 0;
+  return info[SK_MEMINFO_DROPS];
 }
 
 bool MulticastReceiver::is_own_address(const IpAddress& sender) const {
@@ -356,14 +364,6 @@ size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {
         if (segment > 0 && slot.length > static_cast<size_t>(segment)) {
           slot.segment_size = static_cast<size_t>(segment);
           slot.segments = (slot.length + slot.segment_size - 1) / slot.segment_size;
-        }
-      } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-        uint32_t drops = 0;
-        std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
-        // A running total since the socket was made: count what is new.
-        if (drops != last_drop_count_) {
-          stats_.kernel_drops.add(drops - last_drop_count_);
-          last_drop_count_ = drops;
         }
       }
     }

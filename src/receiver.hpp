@@ -77,7 +77,7 @@ struct ReceiverStats {
     void add(uint64_t n) { value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
     uint64_t get() const { return value.load(std::memory_order_relaxed); }
   };
-  Counter packets, bytes, kernel_drops, truncated;
+  Counter packets, bytes, truncated;
   Counter wrong_group, wrong_interface, unicast, disallowed_source, own_traffic;
   std::unique_ptr<Counter[]> group_packets, group_bytes;  // per group, by group_index
   int granted_buffer_size = 0;
@@ -100,6 +100,8 @@ class MulticastReceiver {
   const std::vector<Membership>& memberships() const noexcept { return memberships_; }
   const std::vector<GroupEntry>& groups() const noexcept { return settings_.groups; }
   const ReceiverStats& stats() const noexcept { return stats_; }
+  // Datagrams the kernel dropped for this socket since it was opened (its receive queue was full). From any thread.
+  uint64_t kernel_drops() const;
   // The largest datagram the family allows (65507 for IPv4, 65527 for IPv6).
   size_t max_datagram() const noexcept;
 
@@ -129,7 +131,6 @@ class MulticastReceiver {
   std::vector<IpAddress> own_addresses_;  // this host's addresses on non-loopback interfaces, for loop=false
   std::vector<unsigned> loopback_indexes_;
   ReceiverStats stats_;
-  uint32_t last_drop_count_ = 0;
 
   // Per-slot scratch for recvmmsg, sized at construction: no allocation while receiving.
   struct Scratch;

@@ -362,6 +362,29 @@ TEST(Src, MetasAddedDownstreamDoNotComeBackOnLaterDatagrams) {
   gst_caps_unref(reference);
 }
 
+TEST(Src, KernelDropsAreCountedWhenTheReaderFallsBehind) {
+  const auto port = next_port();
+  // A small receive queue and a slow consumer: most of a burst cannot be queued.
+  Pipeline p("mcastexpertsrc name=src groups=239.255.11.5 iface=eth0 buffer-size=4096 port=" + std::to_string(port) +
+             " ! identity sleep-time=2000 ! fakesink name=sink sync=false");
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
+  constexpr int kSent = 300;
+  send_from_txa("239.255.11.5", port, "burst", kSent);
+  guint64 rendered = 0, dropped = 0;
+  for (int i = 0; i < 100 && rendered + dropped < kSent; ++i) {
+    std::this_thread::sleep_for(50ms);
+    GstStructure* stats = nullptr;
+    g_object_get(p.by_name("sink"), "stats", &stats, nullptr);
+    gst_structure_get_uint64(stats, "rendered", &rendered);
+    gst_structure_free(stats);
+    g_object_get(p.by_name("src"), "stats", &stats, nullptr);
+    gst_structure_get_uint64(stats, "packets-dropped-kernel", &dropped);
+    gst_structure_free(stats);
+  }
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(rendered + dropped, static_cast<guint64>(kSent)) << rendered << " rendered, " << dropped << " dropped";
+}
+
 TEST(Src, NumBuffersIsExactEvenWhenDatagramsArriveInBursts) {
   const auto port = next_port();
   Pipeline p("mcastexpertsrc groups=239.255.11.2 iface=eth0 num-buffers=10 port=" + std::to_string(port) +
