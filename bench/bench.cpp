@@ -7,6 +7,9 @@
 //   mcastexpert-bench recv IMPL GROUP PORT IFNAME IFINDEX SIZE SECONDS
 //       IMPL: raw (recvmmsg, batch 64) | udpsrc | udpsrc-tuned | src | src-tuned
 //       (-tuned: buffer-size 16 MiB and mtu = SIZE, what a careful user would set)
+//   mcastexpert-bench drain IMPL GROUP PORT SIZE COUNT ROUNDS
+//       IMPL: raw | udpsrc | src. On lo: fills the receiving socket's queue with COUNT datagrams before reading
+//       starts, then measures the receiving thread's CPU time per datagram (median of ROUNDS)
 //
 // Each prints one JSON object. Every datagram carries a sequence number and the sender's CLOCK_MONOTONIC time, so
 // the receiver can count loss and one-way latency (both ends share the clock: they run on one machine).
@@ -411,6 +414,122 @@ uint64_t element_receive(const std::string& impl, const std::string& group, uint
   return kernel_drops;
 }
 
+// --- receive cost with the queue pre-filled ---
+
+double thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+// Fills the receiving socket's queue with `count` datagrams on lo (the receiver already joined).
+void fill_queue(const std::string& group, uint16_t port, size_t size, size_t count) {
+  const int fd = raw_socket(group, 1);
+  const auto dest = make_addr(group, port);
+  std::vector<uint8_t> buf(size, 0x5a);
+  for (size_t i = 0; i < count; ++i) {
+    stamp(buf.data(), i);
+    if (sendto(fd, buf.data(), size, 0, reinterpret_cast<const sockaddr*>(&dest), addr_len(dest)) < 0)
+      die("sendto on lo");
+  }
+  close(fd);
+}
+
+struct DrainProbe {
+  std::atomic<uint64_t> packets{0};
+  uint64_t target = 0;
+  double first_cpu = 0, last_cpu = 0;
+  uint64_t first_packets = 0;
+};
+
+GstPadProbeReturn drain_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* d = static_cast<DrainProbe*>(data);
+  uint64_t n = 1;
+  if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    n = gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+  const uint64_t before = d->packets.load(std::memory_order_relaxed);
+  if (before == 0) {
+    d->first_cpu = thread_cpu_ns();  // the first read is not counted: it includes waking up
+    d->first_packets = n;
+  }
+  d->packets.store(before + n, std::memory_order_relaxed);
+  if (before + n >= d->target) d->last_cpu = thread_cpu_ns();
+  return GST_PAD_PROBE_DROP;  // the element alone: no downstream work
+}
+
+// Per-datagram CPU time of the receiving thread when datagrams wait in the queue already (full batches, no
+// waiting, no softirq work on that core): the element's own cost, steady from run to run. Median over rounds, ns.
+double drain_cost(const std::string& impl, const std::string& group, uint16_t port, size_t size, size_t count,
+                  int rounds) {
+  std::vector<double> per_datagram;
+  if (impl == "raw") {
+    const int fd = raw_socket(group, 1);
+    int big = 64 * 1024 * 1024, zero = 0;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof zero);
+    auto any = make_addr("0.0.0.0", port);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&any), addr_len(any)) != 0) die("bind");
+    group_req req{};
+    req.gr_interface = 1;
+    auto g = make_addr(group, 0);
+    std::memcpy(&req.gr_group, &g, sizeof g);
+    if (setsockopt(fd, IPPROTO_IP, MCAST_JOIN_GROUP, &req, sizeof req) != 0) die("join");
+    std::vector<std::vector<uint8_t>> bufs(kBatch, std::vector<uint8_t>(65536));
+    std::vector<iovec> iov(kBatch);
+    std::vector<mmsghdr> msgs(kBatch);
+    for (int r = 0; r < rounds; ++r) {
+      fill_queue(group, port, size, count);
+      size_t got = 0;
+      double start = 0;
+      while (got < count) {
+        for (int i = 0; i < kBatch; ++i) {
+          iov[i] = {bufs[i].data(), bufs[i].size()};
+          msgs[i].msg_hdr = {};
+          msgs[i].msg_hdr.msg_iov = &iov[i];
+          msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        const int n = recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+        if (n <= 0) die("raw drain: the queue ran dry (datagrams dropped?)");
+        if (got == 0) start = thread_cpu_ns();
+        got += static_cast<size_t>(n);
+      }
+      per_datagram.push_back((thread_cpu_ns() - start) / static_cast<double>(count - kBatch));
+    }
+    close(fd);
+  } else {
+    std::string src = impl.rfind("udpsrc", 0) == 0 ? "udpsrc address=" + group + " multicast-iface=lo"
+                                                   : "mcastexpertsrc groups=" + group + " iface=lo";
+    src += " port=" + std::to_string(port) + " buffer-size=67108864 mtu=" + std::to_string(size);
+    GError* err = nullptr;
+    GstElement* p = gst_parse_launch((src + " name=src ! fakesink sync=false async=false").c_str(), &err);
+    if (p == nullptr) die("cannot build " + src);
+    GstElement* e = gst_bin_get_by_name(GST_BIN(p), "src");
+    GstPad* pad = gst_element_get_static_pad(e, "src");
+    for (int r = 0; r < rounds; ++r) {
+      DrainProbe probe;
+      probe.target = count;
+      // The socket is open and joined from READY on, in both elements: the queue fills before reading starts.
+      if (gst_element_set_state(p, GST_STATE_READY) == GST_STATE_CHANGE_FAILURE) die("cannot open " + src);
+      fill_queue(group, port, size, count);
+      const gulong id = gst_pad_add_probe(
+          pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), drain_probe,
+          &probe, nullptr);
+      gst_element_set_state(p, GST_STATE_PLAYING);
+      const int64_t deadline = now_ns() + 10000000000;
+      while (probe.packets.load() < count && now_ns() < deadline) g_usleep(1000);
+      gst_pad_remove_probe(pad, id);
+      if (probe.packets.load() < count) die(impl + " drain: got " + std::to_string(probe.packets.load()));
+      per_datagram.push_back((probe.last_cpu - probe.first_cpu) / static_cast<double>(count - probe.first_packets));
+    }
+    gst_object_unref(pad);
+    gst_object_unref(e);
+    gst_element_set_state(p, GST_STATE_NULL);
+    gst_object_unref(p);
+  }
+  std::sort(per_datagram.begin(), per_datagram.end());
+  return per_datagram[per_datagram.size() / 2];
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -456,6 +575,15 @@ int main(int argc, char** argv) {
         impl.c_str(), static_cast<unsigned long long>(tally.packets.load()),
         static_cast<unsigned long long>(tally.bytes), static_cast<unsigned long long>(tally.max_seq), cpu,
         static_cast<unsigned long long>(drops), tally.rss_warm, tally.rss_end, percentiles(tally.latencies).c_str());
+    return 0;
+  }
+  if (role == "drain" && argc == 8) {
+    const std::string impl = argv[2], group = argv[3];
+    const auto port = static_cast<uint16_t>(std::atoi(argv[4]));
+    const size_t size = static_cast<size_t>(std::atoi(argv[5])), count = static_cast<size_t>(std::atoi(argv[6]));
+    const double ns = drain_cost(impl, group, port, size, count, std::atoi(argv[7]));
+    std::printf("{\"role\": \"drain\", \"impl\": \"%s\", \"size\": %zu, \"ns_per_datagram\": %.1f}\n", impl.c_str(),
+                size, ns);
     return 0;
   }
   die("usage: see the comment at the top of bench/bench.cpp");

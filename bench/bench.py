@@ -100,6 +100,8 @@ def measure(args):
             subprocess.run(["ip", "netns", "exec", "b", "sh", "-c", "echo 2 > /sys/class/net/eth0/queues/rx-0/rps_cpus"],
                            check=True)
     env["bin"] = args.bin
+    if topo == "loopback" and not smoke and not args.pairs:
+        measure_drain(env, args)
     sizes = [int(s) for s in args.sizes.split(",")]
     pairs = SMOKE if smoke else THROUGHPUT
     if args.pairs:
@@ -126,6 +128,43 @@ def measure(args):
     return 0
 
 
+DRAIN_IMPLS = ["raw", "udpsrc", "src"]
+
+
+def measure_drain(env, args):
+    """Receive cost per datagram with the socket queue filled before reading starts (see bench/README.md)."""
+    with open(args.out, "a") as out:
+        for rep in range(args.reps):
+            for size in [int(s) for s in args.sizes.split(",")]:
+                count = 20000 * 1316 // max(size, 1316)  # what a 64 MiB receive buffer holds without drops
+                for impl in DRAIN_IMPLS:
+                    proc = lab_exec(env["rx_host"], ["taskset", "-c", "1", env["bin"], "drain", impl, "239.255.77.9",
+                                                     "5200", str(size), str(count), "15"])
+                    text, _ = proc.communicate(timeout=120)
+                    r = last_json(text)
+                    row = {"kind": "drain", "rep": rep, "size": size, "impl": impl}
+                    row.update({"ns": r["ns_per_datagram"]} if r else {"error": f"drain {impl} {size} B failed"})
+                    out.write(json.dumps(row) + "\n")
+                    out.flush()
+                    print(f"  drain {size} B rep {rep}: {impl}: {row.get('ns', '?')} ns", file=sys.stderr)
+
+
+def report_drain(rows):
+    drain = [r for r in rows if r.get("kind") == "drain"]
+    if not drain:
+        return
+    print("\n### Receive cost per datagram, queue filled before reading (loopback; median over repetitions)\n")
+    print("| size | raw recvmmsg ns | udpsrc ns | mcastexpertsrc ns | udpsrc / raw | mcastexpertsrc / raw |")
+    print("|---|---|---|---|---|---|")
+    for size in sorted({r["size"] for r in drain}):
+        ns = {impl: statistics.median([r["ns"] for r in drain if r["size"] == size and r["impl"] == impl] or [0])
+              for impl in DRAIN_IMPLS}
+        raw = ns["raw"] or None
+        ratio = lambda impl: fmt(ns[impl] / raw) if raw and ns[impl] else "–"
+        print(f"| {size} | {ns['raw']:.0f} | {ns['udpsrc']:.0f} | {ns['src']:.0f} | {ratio('udpsrc')} | "
+              f"{ratio('src')} |")
+
+
 def fmt(x, digits=2):
     return "–" if x is None else f"{x:.{digits}f}"
 
@@ -137,6 +176,8 @@ def report(args):
             rows += [json.loads(l) for l in f if l.strip()]
     errors = [r for r in rows if "error" in r]
     rows = [r for r in rows if "error" not in r]
+    drain_rows = [r for r in rows if r.get("kind") == "drain"]
+    rows = [r for r in rows if r.get("kind") != "drain"]
     for r in rows:
         r["loss"] = 100.0 * max(r["sent"] - r["received"], 0) / r["sent"] if r["sent"] else 0.0
         r["rx_pps"] = r["received"] / r["send_seconds"] if r["send_seconds"] else 0.0
@@ -190,6 +231,7 @@ def report(args):
                 if any(g.get("latency") for g in group) else None
             print(f"| {topo} | {rate} | {sender} → {receiver} | {med(group, 'received'):.0f}/{med(group, 'sent'):.0f} | "
                   f"{fmt(p('p50_us'), 1)} | {fmt(p('p99_us'), 1)} | {fmt(p('p999_us'), 1)} |")
+    report_drain(drain_rows)
     soak = [r for r in rows if r["kind"] == "throughput" and r["received"] >= 5000000 and r.get("rss_warm_kib")]
     if soak:
         print("\n### Receiver memory over long runs (RSS after the first 100,000 datagrams, and at the end)\n")
