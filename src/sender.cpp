@@ -19,6 +19,9 @@ struct MulticastSender::Route {
   size_t egress = 0;
   sockaddr_storage address{};
   socklen_t address_len = 0;
+  // The egress socket is connected to this destination: sends name no address, and the kernel reuses the route it
+  // looked up at connect() instead of making one per datagram (multicast routes are not cached otherwise).
+  bool connected = false;
   uint64_t packets = 0, bytes = 0, errors = 0;
   int last_error = 0;
 };
@@ -137,6 +140,8 @@ Egress MulticastSender::open_egress(const NetInterface& iface, const IpAddress& 
   opt.log("bound to " + bound.to_string() + " port " + std::to_string(egress.source_port));
   egresses_.push_back(egress);
   sockets_.push_back(std::move(fd));
+  egress_connected_.push_back(false);
+  connected_to_.emplace_back();
   return egress;
 }
 
@@ -172,6 +177,15 @@ void MulticastSender::add_routes_for(const Destination& d, const InterfaceTable*
     // A link-local group needs the interface as scope id, or the kernel cannot tell which link it means.
     const IpAddress to = link_scoped(d.group) ? d.group.with_scope_id(egresses_[egress].iface.index) : d.group;
     route->address_len = to.to_sockaddr(d.port, route->address);
+    // Each socket is connected to the first destination it serves (a socket usually serves one); the others are
+    // named on every send, which a connected UDP socket allows.
+    if (!egress_connected_[egress] &&
+        connect(sockets_[egress].get(), reinterpret_cast<const sockaddr*>(&route->address), route->address_len) == 0) {
+      egress_connected_[egress] = true;
+      connected_to_[egress] = d;
+    }
+    route->connected = egress_connected_[egress] && connected_to_[egress].group.same_address(d.group) &&
+                       connected_to_[egress].port == d.port;
     routes_.push_back(std::move(route));
   };
   if (!settings_.iface.empty()) {
@@ -262,8 +276,10 @@ int MulticastSender::send_gso(Route& route, const Datagram* d, size_t n) {
   }
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint16_t))] = {};
   msghdr msg{};
-  msg.msg_name = &route.address;
-  msg.msg_namelen = route.address_len;
+  if (!route.connected) {
+    msg.msg_name = &route.address;
+    msg.msg_namelen = route.address_len;
+  }
   msg.msg_iov = gso_iov_.data();
   msg.msg_iovlen = gso_iov_.size();
   msg.msg_control = control;
@@ -285,8 +301,10 @@ size_t MulticastSender::send_plain(Route& route, const Datagram* d, size_t n, st
   messages_.clear();
   for (size_t i = 0; i < n; ++i) {
     mmsghdr m{};
-    m.msg_hdr.msg_name = &route.address;
-    m.msg_hdr.msg_namelen = route.address_len;
+    if (!route.connected) {
+      m.msg_hdr.msg_name = &route.address;
+      m.msg_hdr.msg_namelen = route.address_len;
+    }
     m.msg_hdr.msg_iov = const_cast<iovec*>(d[i].iov);
     m.msg_hdr.msg_iovlen = d[i].iovcnt;
     messages_.push_back(m);
