@@ -102,8 +102,8 @@ class MulticastSender {
   SenderSettings settings_;
   Family family_ = Family::V4;
   std::vector<Egress> egresses_;
-  std::vector<UniqueFd> sockets_;  // one per egress
-  std::vector<bool> egress_connected_;      // per egress: its socket is connected (to connected_to_)
+  std::vector<UniqueFd> sockets_;          // one per egress
+  std::vector<bool> egress_connected_;     // per egress: its socket is connected (to connected_to_)
   std::vector<Destination> connected_to_;  // per egress
   std::vector<std::unique_ptr<Route>> routes_;
   int granted_buffer_size_ = 0;
