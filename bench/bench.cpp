@@ -452,9 +452,9 @@ GstPadProbeReturn drain_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
     d->first_cpu = thread_cpu_ns();  // the first read is not counted: it includes waking up
     d->first_packets = n;
   }
-  d->packets.store(before + n, std::memory_order_relaxed);
   if (before + n >= d->target) d->last_cpu = thread_cpu_ns();
-  return GST_PAD_PROBE_DROP;  // the element alone: no downstream work
+  d->packets.store(before + n, std::memory_order_release);  // publishes last_cpu with the count that completes it
+  return GST_PAD_PROBE_DROP;                                // the element alone: no downstream work
 }
 
 // Per-datagram CPU time of the receiving thread when datagrams wait in the queue already (full batches, no
@@ -516,7 +516,7 @@ double drain_cost(const std::string& impl, const std::string& group, uint16_t po
           &probe, nullptr);
       gst_element_set_state(p, GST_STATE_PLAYING);
       const int64_t deadline = now_ns() + 10000000000;
-      while (probe.packets.load() < count && now_ns() < deadline) g_usleep(1000);
+      while (probe.packets.load(std::memory_order_acquire) < count && now_ns() < deadline) g_usleep(1000);
       gst_pad_remove_probe(pad, id);
       if (probe.packets.load() < count) die(impl + " drain: got " + std::to_string(probe.packets.load()));
       per_datagram.push_back((probe.last_cpu - probe.first_cpu) / static_cast<double>(count - probe.first_packets));
