@@ -236,12 +236,17 @@ class Harness {
     gst_element_set_bus(element, bus_);
     // The harness starts a sink as soon as it wraps it: configured first, and on the host.
     lab::InHost in(host);
-    const bool is_sink = gst_element_get_static_pad(element, "src") == nullptr;
+    GstPad* src_pad = gst_element_get_static_pad(element, "src");
+    const bool is_sink = src_pad == nullptr;
+    if (src_pad != nullptr) gst_object_unref(src_pad);
     h_ = is_sink ? gst_harness_new_with_element(element, "sink", nullptr)
                  : gst_harness_new_with_element(element, nullptr, "src");
     gst_object_unref(element);
   }
   ~Harness() {
+    // Stopped first, then the messages dropped: queued messages hold refs on the element and its pads.
+    gst_element_set_state(h_->element, GST_STATE_NULL);
+    gst_bus_set_flushing(bus_, TRUE);
     gst_harness_teardown(h_);
     gst_object_unref(bus_);
   }

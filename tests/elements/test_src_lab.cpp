@@ -369,6 +369,26 @@ TEST(Src, MetasAddedDownstreamDoNotComeBackOnLaterDatagrams) {
   gst_caps_unref(reference);
 }
 
+TEST(Src, BuffersHeldPastStopStayValidAndAreFreedLater) {
+  const auto port = next_port();
+  std::vector<GstBuffer*> held;
+  {
+    Harness rx("rx", src("groups=239.255.11.6 iface=eth0 batch-size=4 port=" + std::to_string(port)));
+    ASSERT_TRUE(rx.play()) << rx.error();
+    send_from_txa("239.255.11.6", port, "kept", 6);
+    for (int i = 0; i < 6; ++i) {
+      GstBuffer* buf = rx.pull();
+      ASSERT_NE(buf, nullptr);
+      held.push_back(buf);
+    }
+    ASSERT_EQ(gst_element_set_state(rx.element(), GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  }  // the element, and its pool, are gone; the application still holds its buffers
+  for (size_t i = 0; i < held.size(); ++i) {
+    EXPECT_EQ(buffer_bytes(held[i]), "kept-" + std::to_string(i));
+    gst_buffer_unref(held[i]);  // back to a pool that has stopped: freed, not reused
+  }
+}
+
 TEST(Src, KernelDropsAreCountedWhenTheReaderFallsBehind) {
   const auto port = next_port();
   // A small receive queue and a slow consumer: most of a burst cannot be queued.
