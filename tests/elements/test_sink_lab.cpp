@@ -304,7 +304,8 @@ TEST(Sink, DoesNotJoinTheGroupsItSendsTo) {
 
 TEST(Sink, RepeatedStateChangesLeakNoDescriptors) {
   Pipeline p(
-      "fakesrc num-buffers=1 sizetype=fixed sizemax=10 ! mcastexpertsink groups=239.255.33.1 iface=eth0,eth1 port=" +
+      "fakesrc num-buffers=1 sizetype=fixed sizemax=10 filltype=zero ! mcastexpertsink groups=239.255.33.1 "
+      "iface=eth0,eth1 port=" +
       std::to_string(next_port()));
   ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
   ASSERT_TRUE(p.set_state("rx", GST_STATE_NULL));
