@@ -208,10 +208,11 @@ uint64_t raw_send(const std::string& group, uint16_t port, unsigned ifindex, con
   return seq;
 }
 
-void raw_receive(const std::string& group, uint16_t port, unsigned ifindex, size_t size, double seconds, Tally& tally) {
+// A plain receiving socket: bound to the port, joined to the group on the interface, with a big receive buffer.
+int raw_receiver_socket(const std::string& group, uint16_t port, unsigned ifindex, int buffer_size) {
   const int fd = raw_socket(group, ifindex);
-  int big = 16 * 1024 * 1024, zero = 0;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+  int zero = 0;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_size, sizeof buffer_size);
   if (is_v6(group))
     setsockopt(fd, IPPROTO_IPV6, 29 /* IPV6_MULTICAST_ALL */, &zero, sizeof zero);
   else
@@ -223,6 +224,11 @@ void raw_receive(const std::string& group, uint16_t port, unsigned ifindex, size
   auto g = make_addr(group, 0);
   std::memcpy(&req.gr_group, &g, sizeof g);
   if (setsockopt(fd, is_v6(group) ? IPPROTO_IPV6 : IPPROTO_IP, MCAST_JOIN_GROUP, &req, sizeof req) != 0) die("join");
+  return fd;
+}
+
+void raw_receive(const std::string& group, uint16_t port, unsigned ifindex, size_t size, double seconds, Tally& tally) {
+  const int fd = raw_receiver_socket(group, port, ifindex, 16 * 1024 * 1024);
   std::printf("{\"ready\": true}\n");
   std::fflush(stdout);
   std::vector<std::vector<uint8_t>> bufs(kBatch, std::vector<uint8_t>(std::max<size_t>(size, 65536)));
@@ -466,17 +472,7 @@ double drain_cost(const std::string& impl, const std::string& group, uint16_t po
                   int rounds) {
   std::vector<double> per_datagram;
   if (impl == "raw") {
-    const int fd = raw_socket(group, 1);
-    int big = 64 * 1024 * 1024, zero = 0;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
-    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof zero);
-    auto any = make_addr("0.0.0.0", port);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&any), addr_len(any)) != 0) die("bind");
-    group_req req{};
-    req.gr_interface = 1;
-    auto g = make_addr(group, 0);
-    std::memcpy(&req.gr_group, &g, sizeof g);
-    if (setsockopt(fd, IPPROTO_IP, MCAST_JOIN_GROUP, &req, sizeof req) != 0) die("join");
+    const int fd = raw_receiver_socket(group, port, 1, 64 * 1024 * 1024);
     std::vector<std::vector<uint8_t>> bufs(kBatch, std::vector<uint8_t>(65536));
     std::vector<iovec> iov(kBatch);
     std::vector<mmsghdr> msgs(kBatch);
