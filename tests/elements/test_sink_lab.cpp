@@ -188,6 +188,24 @@ TEST(Sink, BufferListsGoOutWholeAndInOrder) {
   EXPECT_EQ(payloads(rx), sent);
 }
 
+// One socket per interface serves every group sent by it: the first destination it was connected to and the others,
+// one datagram at a time and in GSO runs.
+TEST(Sink, OneInterfaceServesSeveralGroupsSinglesAndLists) {
+  const auto p1 = next_port(), p2 = next_port();
+  RawReceiver first("txa", "239.255.29.2", p1, I("TXA_ETH0_INDEX"));
+  RawReceiver second("txa", "239.255.29.3", p2, I("TXA_ETH0_INDEX"));
+  auto h = start_sink(
+      "rx", "groups=239.255.29.2:" + std::to_string(p1) + ",239.255.29.3:" + std::to_string(p2) + " iface=eth0");
+  ASSERT_EQ(h->push("single"), GST_FLOW_OK);
+  std::vector<std::string> run;
+  for (int i = 0; i < 16; ++i) run.push_back("run-" + std::string(i < 10 ? "0" : "") + std::to_string(i));
+  ASSERT_EQ(h->push_list(run), GST_FLOW_OK);
+  std::vector<std::string> want{"single"};
+  want.insert(want.end(), run.begin(), run.end());
+  EXPECT_EQ(payloads(first), want);
+  EXPECT_EQ(payloads(second), want);
+}
+
 TEST(Sink, ABufferOfSeveralMemoriesIsOneDatagram) {
   const auto port = next_port();
   RawReceiver rx("txa", "239.255.29.2", port, I("TXA_ETH0_INDEX"));
