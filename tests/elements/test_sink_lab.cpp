@@ -325,14 +325,7 @@ TEST(Sink, RepeatedStateChangesLeakNoDescriptors) {
       "fakesrc num-buffers=1 sizetype=fixed sizemax=10 filltype=zero ! mcastexpertsink groups=239.255.33.1 "
       "iface=eth0,eth1 port=" +
       std::to_string(next_port()));
-  ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
-  ASSERT_TRUE(p.set_state("rx", GST_STATE_NULL));
-  const size_t fds = open_fd_count();
-  for (int i = 0; i < 200; ++i) {
-    ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING)) << "round " << i;
-    ASSERT_TRUE(p.set_state("rx", GST_STATE_NULL)) << "round " << i;
-  }
-  EXPECT_EQ(open_fd_count(), fds);
+  expect_state_cycles_leak_no_descriptors(p, "rx");
 }
 
 TEST(Sink, UriSetsGroupsPortAndKeys) {

@@ -440,14 +440,7 @@ TEST(Src, UnlockWakesABlockedReadAtOnce) {
 TEST(Src, RepeatedStateChangesLeakNoDescriptors) {
   const std::string props = "groups=239.255.13.1,239.255.13.2 iface=eth0,eth1 port=" + std::to_string(next_port());
   Pipeline p("mcastexpertsrc " + props + " ! fakesink");
-  ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
-  ASSERT_TRUE(p.set_state("rx", GST_STATE_NULL));
-  const size_t fds = open_fd_count();
-  for (int i = 0; i < 200; ++i) {
-    ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING)) << "round " << i;
-    ASSERT_TRUE(p.set_state("rx", GST_STATE_NULL)) << "round " << i;
-  }
-  EXPECT_EQ(open_fd_count(), fds);
+  expect_state_cycles_leak_no_descriptors(p, "rx");
 }
 
 TEST(Src, UriSetsGroupsPortAndKeys) {
