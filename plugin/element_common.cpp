@@ -2,66 +2,145 @@
 
 #include <gst/base/gstbasesrc.h>
 
+#include <algorithm>
+#include <set>
+#include <vector>
+
 #include "address_list.hpp"
+#include "destination.hpp"
 #include "mcast_uri.hpp"
 
 namespace mcastexpert_plugin {
 
-std::string describe(const mcastexpert::Error& e) {
+using mcastexpert::Error;
+using mcastexpert::ErrorKind;
+
+// --- properties ---
+
+namespace {
+
+GQuark list_kind_quark() {
+  return g_quark_from_static_string("mcastexpert-list-kind");
+}
+
+// The list kind of a string property installed with install_list_property, or nullptr.
+const ListKind* list_kind_of(GParamSpec* pspec) {
+  return static_cast<const ListKind*>(g_param_spec_get_qdata(pspec, list_kind_quark()));
+}
+
+// A value as the user would type it: strings as they are, everything else serialised.
+std::string value_text(const GValue* v) {
+  if (G_VALUE_HOLDS_STRING(v)) {
+    const gchar* s = g_value_get_string(v);
+    return s != nullptr ? s : "";
+  }
+  gchar* text = gst_value_serialize(v);
+  std::string out = text != nullptr ? text : "";
+  g_free(text);
+  return out;
+}
+
+}  // namespace
+
+void install_list_property(GObjectClass* klass, guint id, const char* name, const char* nick, const char* blurb,
+                           ListKind kind, GParamFlags flags) {
+  static const ListKind kinds[] = {ListKind::Groups, ListKind::Destinations, ListKind::Sources, ListKind::Interfaces};
+  GParamSpec* pspec = g_param_spec_string(name, nick, blurb, nullptr, flags);
+  g_param_spec_set_qdata(pspec, list_kind_quark(), const_cast<ListKind*>(&kinds[static_cast<int>(kind)]));
+  g_object_class_install_property(klass, id, pspec);
+}
+
+void check_list(ListKind kind, const std::string& text) {
+  switch (kind) {
+    case ListKind::Groups: mcastexpert::parse_group_list(text); break;
+    case ListKind::Destinations: mcastexpert::parse_group_list(text, mcastexpert::kDestinationRules); break;
+    case ListKind::Sources: mcastexpert::parse_source_list(text); break;
+    case ListKind::Interfaces: mcastexpert::split_list(text); break;
+  }
+}
+
+bool may_change_now(GstElement* element, GParamSpec* pspec, const GValue* value) {
+  if ((pspec->flags & GST_PARAM_MUTABLE_READY) == 0) return true;
+  GST_OBJECT_LOCK(element);
+  const GstState state = GST_STATE(element);
+  GST_OBJECT_UNLOCK(element);
+  if (state <= GST_STATE_READY) return true;
+  const std::string text = value_text(value);
+  GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS,
+                      ("Property '%s' cannot change to \"%s\" while %s; the element keeps its current value",
+                       pspec->name, text.c_str(), gst_element_state_get_name(state)),
+                      ("it shapes the sockets or buffers: set it in NULL or READY, and it applies at the next start"));
+  return false;
+}
+
+void store_setting(GstElement* element, GstDebugCategory* category, GParamSpec* pspec, const GValue* value,
+                   RefusedValues& refused, const std::function<void(GValue*)>& read,
+                   const std::function<void(const GValue*)>& write) {
+  if (const ListKind* kind = list_kind_of(pspec)) {
+    const std::string text = value_text(value);
+    try {
+      check_list(*kind, text);
+    } catch (const Error& e) {
+      GST_CAT_WARNING_OBJECT(category, element, "refusing %s '%s': %s", pspec->name, text.c_str(), describe(e).c_str());
+      refused[pspec->name] = "'" + text + "': " + describe(e);
+      return;
+    }
+  }
+  refused.erase(pspec->name);
+  GValue old = G_VALUE_INIT;
+  g_value_init(&old, pspec->value_type);
+  read(&old);
+  write(value);
+  GST_CAT_INFO_OBJECT(category, element, "%s: '%s' -> '%s'", pspec->name, value_text(&old).c_str(),
+                      value_text(value).c_str());
+  g_value_unset(&old);
+}
+
+// --- errors ---
+
+std::string describe(const Error& e) {
   return e.hint().empty() ? std::string(e.what()) : std::string(e.what()) + ". Fix: " + e.hint();
 }
 
-void post_error(GstElement* element, const mcastexpert::Error& e, GstResourceError open_error) {
-  std::string value;
-  if (!e.setting().empty() && g_object_class_find_property(G_OBJECT_GET_CLASS(element), e.setting().c_str())) {
+ValueText snapshot_value_text(GObjectClass* klass, std::function<void(guint, GValue*)> read) {
+  return [klass, read = std::move(read)](const std::string& property) -> std::string {
+    GParamSpec* pspec = g_object_class_find_property(klass, property.c_str());
+    if (pspec == nullptr) return "";
     GValue v = G_VALUE_INIT;
-    GParamSpec* pspec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), e.setting().c_str());
     g_value_init(&v, pspec->value_type);
-    g_object_get_property(G_OBJECT(element), e.setting().c_str(), &v);
-    gchar* text = G_VALUE_HOLDS_STRING(&v) ? g_value_dup_string(&v) : gst_value_serialize(&v);
-    value = text != nullptr ? text : "";
-    g_free(text);
+    read(pspec->param_id, &v);
+    std::string text = value_text(&v);
     g_value_unset(&v);
-  }
-  const std::string text =
-      e.setting().empty() ? describe(e) : "Property '" + e.setting() + "' (\"" + value + "\"): " + describe(e);
+    return text;
+  };
+}
+
+void post_error(GstElement* element, const Error& e, GstResourceError open_error, const ValueText& value_of) {
+  const std::string text = e.setting().empty()
+                               ? describe(e)
+                               : "Property '" + e.setting() + "' (\"" + value_of(e.setting()) + "\"): " + describe(e);
   const std::string debug = std::string("errno ") + std::to_string(e.sys_errno()) +
                             (e.setting().empty() ? std::string() : ", property " + e.setting());
-  const bool setting = e.kind() != mcastexpert::ErrorKind::Resource || !e.setting().empty();
+  const bool setting = e.kind() != ErrorKind::Resource || !e.setting().empty();
   gst_element_message_full(element, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
                            setting ? GST_RESOURCE_ERROR_SETTINGS : open_error, g_strdup(text.c_str()),
                            g_strdup(debug.c_str()), __FILE__, GST_FUNCTION, __LINE__);
+}
+
+bool report_refused_value(GstElement* element, const RefusedValues& refused) {
+  if (refused.empty()) return false;
+  const auto& [property, why] = *refused.begin();
+  GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS, ("Property '%s' was set to %s", property.c_str(), why.c_str()),
+                    ("the setter refused that value and kept the previous one; the element will not run without "
+                     "the value you meant"));
+  return true;
 }
 
 mcastexpert::DebugLog debug_log(GstElement* element, GstDebugCategory* category) {
   return [element, category](const std::string& line) { GST_CAT_DEBUG_OBJECT(category, element, "%s", line.c_str()); };
 }
 
-gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* allowed_keys, GError** error) {
-  mcastexpert::McastUri parsed;
-  try {
-    parsed = mcastexpert::McastUri::parse(uri != nullptr ? uri : "");
-  } catch (const mcastexpert::Error& e) {
-    g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s", describe(e).c_str());
-    return FALSE;
-  }
-  for (const auto& [key, value] : parsed.query) {
-    bool allowed = false;
-    for (const gchar* const* k = allowed_keys; *k != nullptr; ++k) allowed |= key == *k;
-    if (!allowed) {
-      std::string keys;
-      for (const gchar* const* k = allowed_keys; *k != nullptr; ++k)
-        keys += (keys.empty() ? "" : ", ") + std::string(*k);
-      g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "URI '%s': unknown key '%s' (known keys: %s)", uri,
-                  key.c_str(), keys.c_str());
-      return FALSE;
-    }
-  }
-  g_object_set(element, "groups", parsed.groups.c_str(), nullptr);
-  if (parsed.port) g_object_set(element, "port", static_cast<gint>(*parsed.port), nullptr);
-  for (const auto& [key, value] : parsed.query) gst_util_set_object_arg(G_OBJECT(element), key.c_str(), value.c_str());
-  return TRUE;
-}
+// --- mcast:// URIs ---
 
 namespace {
 
@@ -69,8 +148,68 @@ GQuark uri_keys_quark() {
   return g_quark_from_static_string("mcastexpert-uri-keys");
 }
 
-const gchar* const* uri_keys_of(GstURIHandler* handler) {
-  return static_cast<const gchar* const*>(g_type_get_qdata(G_OBJECT_TYPE(handler), uri_keys_quark()));
+// The keys the last URI applied to this element set, comma-separated (qdata, freed with the element).
+GQuark uri_applied_quark() {
+  return g_quark_from_static_string("mcastexpert-uri-applied");
+}
+
+bool is_known_key(const gchar* const* keys, const std::string& key) {
+  for (const gchar* const* k = keys; *k != nullptr; ++k)
+    if (key == *k) return true;
+  return false;
+}
+
+// "0 to 255" for the numeric property specs, "" for others.
+std::string range_of(GParamSpec* pspec) {
+  auto range = [](auto lo, auto hi) { return std::to_string(lo) + " to " + std::to_string(hi); };
+  if (G_IS_PARAM_SPEC_INT(pspec)) return range(G_PARAM_SPEC_INT(pspec)->minimum, G_PARAM_SPEC_INT(pspec)->maximum);
+  if (G_IS_PARAM_SPEC_UINT(pspec)) return range(G_PARAM_SPEC_UINT(pspec)->minimum, G_PARAM_SPEC_UINT(pspec)->maximum);
+  if (G_IS_PARAM_SPEC_UINT64(pspec))
+    return range(G_PARAM_SPEC_UINT64(pspec)->minimum, G_PARAM_SPEC_UINT64(pspec)->maximum);
+  return "";
+}
+
+// One value a URI sets, parsed and checked as the property's setter would check it.
+struct UriValue {
+  GParamSpec* pspec;
+  GValue value = G_VALUE_INIT;
+};
+
+// Fills `out` from `text` for `pspec`; throws Error saying what is wrong with the key's value.
+void parse_uri_value(GParamSpec* pspec, const std::string& key, const std::string& text, GValue* out) {
+  auto refuse = [&](const std::string& why, const std::string& hint) {
+    throw Error(ErrorKind::InvalidSetting, "key '" + key + "' has value '" + text + "', " + why, hint);
+  };
+  g_value_init(out, pspec->value_type);
+  if (G_VALUE_HOLDS_STRING(out)) {
+    if (const ListKind* kind = list_kind_of(pspec)) {
+      try {
+        check_list(*kind, text);
+      } catch (const Error& e) {
+        refuse(e.what(), e.hint());
+      }
+    }
+    g_value_set_string(out, text.c_str());
+    return;
+  }
+  const std::string range = range_of(pspec);
+  const bool is_unsigned = G_IS_PARAM_SPEC_UINT(pspec) || G_IS_PARAM_SPEC_UINT64(pspec);
+  // gst_value_deserialize takes "-1" for an unsigned type and wraps it round to the maximum, and "" for 0.
+  if (text.empty() || (is_unsigned && text.find('-') != std::string::npos) || !gst_value_deserialize(out, text.c_str()))
+    refuse(std::string("which is not a ") + g_type_name(pspec->value_type),
+           range.empty() ? "write a " + std::string(g_type_name(pspec->value_type)) + " value"
+                         : "write a whole number from " + range);
+  if (g_param_value_validate(pspec, out)) refuse("out of range", "use " + range);
+}
+
+std::vector<std::string> split_keys(const gchar* joined) {
+  std::vector<std::string> keys;
+  if (joined == nullptr) return keys;
+  gchar** parts = g_strsplit(joined, ",", -1);
+  for (gchar** p = parts; *p != nullptr; ++p)
+    if (**p != '\0') keys.emplace_back(*p);
+  g_strfreev(parts);
+  return keys;
 }
 
 GstURIType uri_get_type(GType type) {
@@ -80,6 +219,10 @@ GstURIType uri_get_type(GType type) {
 const gchar* const* uri_get_protocols(GType) {
   static const gchar* protocols[] = {"mcast", nullptr};
   return protocols;
+}
+
+const gchar* const* uri_keys_of(GstURIHandler* handler) {
+  return static_cast<const gchar* const*>(g_type_get_qdata(G_OBJECT_TYPE(handler), uri_keys_quark()));
 }
 
 gchar* uri_get_uri(GstURIHandler* handler) {
@@ -101,64 +244,121 @@ void init_uri_handler(gpointer g_iface, const gchar* const* keys) {
   iface->set_uri = uri_set_uri;
 }
 
-bool report_refused_value(GstElement* element, const std::map<std::string, std::string>& refused) {
-  if (refused.empty()) return false;
-  const auto& [property, why] = *refused.begin();
-  GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS, ("Property '%s' was set to %s", property.c_str(), why.c_str()),
-                    ("the setter refused that value and kept the previous one; the element will not run without "
-                     "the value you meant"));
-  return true;
-}
-
-void set_list_property(GstElement* element, GstDebugCategory* category, GParamSpec* pspec, const GValue* value,
-                       ListKind kind, std::string& field, std::map<std::string, std::string>& refused) {
-  const gchar* raw = g_value_get_string(value);
-  const std::string text = raw != nullptr ? raw : "";
+gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* keys, GError** error) {
+  const std::string text = uri != nullptr ? uri : "";
+  GObjectClass* klass = G_OBJECT_GET_CLASS(element);
+  std::vector<UriValue> values;
+  std::set<std::string> set_here;
+  auto release = [&] {
+    for (auto& v : values)
+      if (G_IS_VALUE(&v.value)) g_value_unset(&v.value);
+  };
   try {
-    switch (kind) {
-      case ListKind::Groups: mcastexpert::parse_group_list(text); break;
-      case ListKind::GroupsWithPorts: mcastexpert::parse_group_list(text, {true, true}); break;
-      case ListKind::Sources: mcastexpert::parse_source_list(text); break;
-      case ListKind::Interfaces: mcastexpert::split_list(text); break;
+    const auto parsed = mcastexpert::McastUri::parse(text);
+    auto add = [&](const std::string& key, const std::string& value) {
+      GParamSpec* pspec = g_object_class_find_property(klass, key.c_str());
+      if (pspec == nullptr) throw Error(ErrorKind::InvalidSetting, "key '" + key + "' names no property");
+      if (!set_here.insert(key).second)
+        throw Error(ErrorKind::InvalidSetting, "sets '" + key + "' twice", "give each key once");
+      values.push_back({pspec});
+      parse_uri_value(pspec, key, value, &values.back().value);
+    };
+    add("groups", parsed.groups);
+    if (parsed.port) add("port", std::to_string(*parsed.port));
+    for (const auto& [key, value] : parsed.query) {
+      if (!is_known_key(keys, key)) {
+        std::string known;
+        for (const gchar* const* k = keys; *k != nullptr; ++k) known += (known.empty() ? "" : ", ") + std::string(*k);
+        throw Error(ErrorKind::InvalidSetting, "has an unknown key '" + key + "'", "use one of " + known);
+      }
+      add(key, value);
     }
-  } catch (const mcastexpert::Error& e) {
-    GST_CAT_WARNING_OBJECT(category, element, "refusing %s '%s': %s", pspec->name, text.c_str(), describe(e).c_str());
-    refused[pspec->name] = "'" + text + "': " + describe(e);
-    return;
+    // What the previous URI set and this one does not say goes back to its default: a URI describes the element.
+    const auto* applied = static_cast<const gchar*>(g_object_get_qdata(G_OBJECT(element), uri_applied_quark()));
+    for (const auto& key : split_keys(applied)) {
+      if (set_here.count(key) != 0) continue;
+      GParamSpec* pspec = g_object_class_find_property(klass, key.c_str());
+      if (pspec == nullptr) continue;
+      values.push_back({pspec});
+      g_value_init(&values.back().value, pspec->value_type);
+      g_param_value_set_default(pspec, &values.back().value);
+    }
+  } catch (const Error& e) {
+    release();
+    const std::string why = e.what();
+    const std::string prefix = why.rfind("URI '", 0) == 0 ? "" : "URI '" + text + "' ";
+    g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s%s", prefix.c_str(), describe(e).c_str());
+    return FALSE;
   }
-  refused.erase(pspec->name);
-  GST_CAT_INFO_OBJECT(category, element, "%s: '%s' -> '%s'", pspec->name, field.c_str(), text.c_str());
-  field = text;
+  for (auto& v : values) g_object_set_property(G_OBJECT(element), v.pspec->name, &v.value);
+  release();
+  std::string joined;
+  for (const auto& key : set_here) joined += (joined.empty() ? "" : ",") + key;
+  g_object_set_qdata_full(G_OBJECT(element), uri_applied_quark(), g_strdup(joined.c_str()), g_free);
+  return TRUE;
 }
 
 void set_uri_property(GstElement* element, GstDebugCategory* category, const GValue* value, const gchar* const* keys,
-                      std::mutex& lock, std::map<std::string, std::string>& refused) {
+                      std::mutex& lock, RefusedValues& refused) {
   GError* error = nullptr;
-  if (apply_uri(element, g_value_get_string(value), keys, &error)) return;
+  if (apply_uri(element, g_value_get_string(value), keys, &error)) {
+    std::lock_guard<std::mutex> guard(lock);
+    refused.erase("uri");
+    return;
+  }
   GST_CAT_WARNING_OBJECT(category, element, "refusing uri: %s", error->message);
   std::lock_guard<std::mutex> guard(lock);
-  refused["uri"] = error->message;
+  refused["uri"] = std::string("'") + (g_value_get_string(value) != nullptr ? g_value_get_string(value) : "") +
+                   "': " + error->message;
   g_error_free(error);
 }
 
 std::string build_uri(GstElement* element, const gchar* const* keys) {
-  mcastexpert::McastUri uri;
-  gchar* groups = nullptr;
+  gchar* groups_text = nullptr;
   gint port = 0;
-  g_object_get(element, "groups", &groups, "port", &port, nullptr);
-  uri.groups = groups != nullptr ? groups : "";
-  g_free(groups);
-  if (port > 0) uri.port = static_cast<uint16_t>(port);
+  g_object_get(element, "groups", &groups_text, "port", &port, nullptr);
+  const std::string groups = groups_text != nullptr ? groups_text : "";
+  g_free(groups_text);
+  GParamSpec* port_spec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), "port");
+  const gint default_port = G_PARAM_SPEC_INT(port_spec)->default_value;
+
+  mcastexpert::McastUri uri;
+  // The canonical form of the list; one group without a port of its own carries the element's port.
+  std::vector<mcastexpert::GroupEntry> entries;
+  try {
+    entries = mcastexpert::parse_group_list(groups, {true, false, true});
+  } catch (const Error&) {
+    // the setter keeps only lists that parse; nothing better to show than the text
+  }
+  bool port_in_query = false;
+  if (entries.size() == 1 && !entries.front().port) {
+    const auto& e = entries.front();
+    uri.groups = e.address.to_string() + (e.scope.empty() ? "" : "%" + e.scope);
+    if (port > 0) uri.port = static_cast<uint16_t>(port);
+  } else if (entries.size() == 1) {
+    uri.groups =
+        entries.front().address.to_string() + (entries.front().scope.empty() ? "" : "%" + entries.front().scope);
+    uri.port = *entries.front().port;
+  } else {
+    for (const auto& e : entries) uri.groups += (uri.groups.empty() ? "" : ",") + e.to_string();
+    if (entries.empty()) uri.groups = groups;
+    // A list cannot carry the port in its authority; entries with a port of their own do not need it.
+    port_in_query = port != default_port && std::any_of(entries.begin(), entries.end(),
+                                                        [](const mcastexpert::GroupEntry& e) { return !e.port; });
+  }
   for (const gchar* const* k = keys; *k != nullptr; ++k) {
     GParamSpec* pspec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), *k);
     if (pspec == nullptr) continue;
+    if (std::string(*k) == "port") {
+      if (port_in_query) uri.query.emplace_back("port", std::to_string(port));
+      continue;
+    }
     GValue v = G_VALUE_INIT;
     g_value_init(&v, pspec->value_type);
     g_object_get_property(G_OBJECT(element), *k, &v);
     if (!g_param_value_defaults(pspec, &v)) {
-      gchar* text = G_VALUE_HOLDS_STRING(&v) ? g_value_dup_string(&v) : gst_value_serialize(&v);
-      if (text != nullptr && *text != '\0') uri.query.emplace_back(*k, text);  // "" is the unset string
-      g_free(text);
+      const std::string text = value_text(&v);
+      if (!text.empty()) uri.query.emplace_back(*k, text);  // "" is the unset string
     }
     g_value_unset(&v);
   }

@@ -38,23 +38,30 @@
  */
 #include "gstmcastexpertsink.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
-#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "address_list.hpp"
+#include "destination.hpp"
 #include "element_common.h"
 #include "error.hpp"
 #include "interface_table.hpp"
 #include "sender.hpp"
+#include "waker.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(mcastexpert_sink_debug);
 #define GST_CAT_DEFAULT mcastexpert_sink_debug
 
 using namespace mcastexpert;
+using mcastexpert_plugin::kReadOnly;
+using mcastexpert_plugin::kReadyOnly;
+using mcastexpert_plugin::ListKind;
 
 namespace {
 
@@ -83,8 +90,9 @@ enum {
 enum { SIGNAL_ADD, SIGNAL_REMOVE, SIGNAL_CLEAR, SIGNAL_GET_STATS, LAST_SIGNAL };
 guint signals[LAST_SIGNAL];
 
-const gchar* const kUriKeys[] = {"iface", "ttl", "loop", "qos-dscp", "bind-port", "buffer-size", nullptr};
+const gchar* const kUriKeys[] = {"port", "iface", "ttl", "loop", "qos-dscp", "bind-port", "buffer-size", nullptr};
 
+// Everything the user set: one copy, behind Private::settings_lock; start takes a copy.
 struct Settings {
   std::string groups;
   gint port = kDefaultPort;
@@ -94,23 +102,18 @@ struct Settings {
   gint dscp = kDefaultDscp;
   gint bind_port = kDefaultBindPort;
   gint buffer_size = kDefaultBufferSize;
-  std::map<std::string, std::string> rejected;  // refused values by property, reported at start
-  std::vector<Destination> added;               // destinations from the "add" signal, kept across restarts
+  std::vector<Destination> added;  // by the "add" signal, checked when added; kept across restarts
+  mcastexpert_plugin::RefusedValues refused;
 };
 
-}  // namespace
+// The sockets, from start to stop, dropped whole at stop.
+struct RunningState {
+  std::shared_ptr<MulticastSender> sender;
+  std::atomic<uint64_t> oversized{0};  // buffers too large for a datagram (the streaming thread counts)
+};
 
-struct McastExpertSinkPrivate {
-  std::mutex settings_lock;
-  Settings settings;
-
-  // The running sender, from start to stop. The streaming thread holds state_lock while it sends (a short,
-  // non-waiting hold), so the signals and the stats getter see a consistent sender.
-  std::mutex state_lock;
-  std::unique_ptr<MulticastSender> sender;
-  uint64_t oversized = 0;
-
-  // Streaming thread only.
+// The streaming thread's own: the batch being built, and what it reported.
+struct StreamingState {
   std::vector<iovec> iovecs;
   std::vector<GstMapInfo> maps;
   std::vector<GstMemory*> mapped;
@@ -119,6 +122,24 @@ struct McastExpertSinkPrivate {
   std::vector<SendFailure> failures;
   bool warned_oversize = false;
   gint64 failing_since = 0;  // monotonic µs of the first render in a row that sent nothing; 0 when sending works
+};
+
+}  // namespace
+
+struct McastExpertSinkPrivate {
+  std::mutex settings_lock;
+  Settings settings;
+
+  // Guards the `running` pointer for the signals, the stats and property reads, which copy the sender's pointer
+  // and let go. The streaming thread reads it without the lock (it changes only at start and stop) and sends
+  // holding no lock at all: the sender works on its own snapshot of the destinations.
+  std::mutex state_lock;
+  std::unique_ptr<RunningState> running;
+
+  StreamingState streaming;
+
+  // unlock() wakes a send waiting for room in a full socket buffer, without any lock.
+  Waker stop;
 };
 
 struct _GstMcastExpertSink {
@@ -140,6 +161,8 @@ static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, co
 static void gst_mcastexpert_sink_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec);
 static gboolean gst_mcastexpert_sink_start(GstBaseSink* sink);
 static gboolean gst_mcastexpert_sink_stop(GstBaseSink* sink);
+static gboolean gst_mcastexpert_sink_unlock(GstBaseSink* sink);
+static gboolean gst_mcastexpert_sink_unlock_stop(GstBaseSink* sink);
 static GstFlowReturn gst_mcastexpert_sink_render(GstBaseSink* sink, GstBuffer* buffer);
 static GstFlowReturn gst_mcastexpert_sink_render_list(GstBaseSink* sink, GstBufferList* list);
 static void gst_mcastexpert_sink_add(GstMcastExpertSink* self, const gchar* host, gint port);
@@ -158,9 +181,6 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
   gobject_class->set_property = gst_mcastexpert_sink_set_property;
   gobject_class->get_property = gst_mcastexpert_sink_get_property;
 
-  constexpr auto socket_shaping =
-      static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-
   /**
    * GstMcastExpertSink:groups:
    *
@@ -169,11 +189,10 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    *
    * Since: 0.1
    */
-  g_object_class_install_property(
-      gobject_class, PROP_GROUPS,
-      g_param_spec_string("groups", "Groups",
-                          "Comma-separated destination groups, each group or group:port ([v6]:port for IPv6)", nullptr,
-                          socket_shaping));
+  mcastexpert_plugin::install_list_property(
+      gobject_class, PROP_GROUPS, "groups", "Groups",
+      "Comma-separated destination groups, each group or group:port ([v6]:port for IPv6)", ListKind::Destinations,
+      kReadyOnly);
   /**
    * GstMcastExpertSink:port:
    *
@@ -183,7 +202,7 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    */
   g_object_class_install_property(gobject_class, PROP_PORT,
                                   g_param_spec_int("port", "Port", "Destination port for groups listed without one", 1,
-                                                   65535, kDefaultPort, socket_shaping));
+                                                   65535, kDefaultPort, kReadyOnly));
   /**
    * GstMcastExpertSink:iface:
    *
@@ -193,12 +212,11 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    *
    * Since: 0.1
    */
-  g_object_class_install_property(
-      gobject_class, PROP_IFACE,
-      g_param_spec_string("iface", "Interfaces",
-                          "Comma-separated interfaces to send by, each datagram once on each: name, IPv4, "
-                          "IPv6[%scope] or index (empty = the interface the routing table picks for the group)",
-                          nullptr, socket_shaping));
+  mcastexpert_plugin::install_list_property(
+      gobject_class, PROP_IFACE, "iface", "Interfaces",
+      "Comma-separated interfaces to send by, each datagram once on each: name, IPv4, "
+      "IPv6[%scope] or index (empty = the interface the routing table picks for the group)",
+      ListKind::Interfaces, kReadyOnly);
   /**
    * GstMcastExpertSink:ttl:
    *
@@ -209,7 +227,7 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_TTL,
       g_param_spec_int("ttl", "TTL", "Multicast TTL (IPv4) or hop limit (IPv6); 1 keeps datagrams on the local link", 0,
-                       255, kDefaultTtl, socket_shaping));
+                       255, kDefaultTtl, kReadyOnly));
   /**
    * GstMcastExpertSink:loop:
    *
@@ -220,7 +238,7 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_LOOP,
       g_param_spec_boolean("loop", "Loop", "Deliver the datagrams to receivers on this host too", kDefaultLoop,
-                           socket_shaping));
+                           kReadyOnly));
   /**
    * GstMcastExpertSink:qos-dscp:
    *
@@ -232,20 +250,19 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
       gobject_class, PROP_QOS_DSCP,
       g_param_spec_int("qos-dscp", "QoS DSCP",
                        "Differentiated Services Code Point for IP_TOS / IPV6_TCLASS (-1 = leave as is)", -1, 63,
-                       kDefaultDscp, socket_shaping));
+                       kDefaultDscp, kReadyOnly));
   /**
    * GstMcastExpertSink:bind-port:
    *
-   * The source port. 0 takes an ephemeral one (the same on every interface when it can), which reads back here once
-   * the element has started.
+   * The source port. 0 takes an ephemeral one (the same on every interface when it can). While the element runs
+   * this reads the port bound; stopped, what you set (so a restart asks for an ephemeral port again).
    *
    * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_BIND_PORT,
-      g_param_spec_int("bind-port", "Bind port",
-                       "Source port (0 = ephemeral; the port bound reads back here once started)", 0, 65535,
-                       kDefaultBindPort, socket_shaping));
+      g_param_spec_int("bind-port", "Bind port", "Source port (0 = ephemeral; while running, reads the port bound)", 0,
+                       65535, kDefaultBindPort, kReadyOnly));
   /**
    * GstMcastExpertSink:buffer-size:
    *
@@ -257,7 +274,7 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
       gobject_class, PROP_BUFFER_SIZE,
       g_param_spec_int("buffer-size", "Buffer size",
                        "Kernel send buffer in bytes (0 = OS default); warns when net.core.wmem_max caps it", 0,
-                       G_MAXINT, kDefaultBufferSize, socket_shaping));
+                       G_MAXINT, kDefaultBufferSize, kReadyOnly));
   /**
    * GstMcastExpertSink:stats:
    *
@@ -270,7 +287,7 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics", "Packets and bytes sent per destination and per interface, send errors",
-                         GST_TYPE_STRUCTURE, static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+                         GST_TYPE_STRUCTURE, kReadOnly));
   /**
    * GstMcastExpertSink:uri:
    *
@@ -282,7 +299,7 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_URI,
       g_param_spec_string("uri", "URI", "mcast://GROUP[:PORT][?iface=..&ttl=..]: sets groups, port and the keys",
-                          nullptr, socket_shaping));
+                          nullptr, kReadyOnly));
 
   /**
    * GstMcastExpertSink::add:
@@ -290,7 +307,9 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    * @port: the destination port
    *
    * Adds a destination, at once when running (by every interface of #GstMcastExpertSink:iface, or by the one the
-   * routing table picks), and for every later start.
+   * routing table picks), and for every later start. @group is one multicast address of the element's family, as
+   * #GstMcastExpertSink:groups takes it but without a port; a destination that is not (unicast, the other family,
+   * a port outside 1–65535) is refused with a warning on the bus, before start as while running.
    *
    * Since: 0.1
    */
@@ -302,7 +321,9 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    * @group: the group, IPv4 or IPv6
    * @port: the destination port
    *
-   * Removes a destination, whether #GstMcastExpertSink:groups listed it or #GstMcastExpertSink::add added it.
+   * Removes a destination. While running it stops at once, whether #GstMcastExpertSink:groups listed it or
+   * #GstMcastExpertSink::add added it; an added one is also forgotten for later starts. An entry of
+   * #GstMcastExpertSink:groups comes back at the next start: to drop it for good, change the property.
    *
    * Since: 0.1
    */
@@ -324,7 +345,7 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    * @port: the destination port
    *
    * Returns: a structure with `packets-sent`, `bytes-sent` and `send-errors` for that destination, over every
-   * interface.
+   * interface (zeros while stopped).
    *
    * Since: 0.1
    */
@@ -344,6 +365,8 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
   basesink_class->stop = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_stop);
   basesink_class->render = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_render);
   basesink_class->render_list = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_render_list);
+  basesink_class->unlock = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_unlock);
+  basesink_class->unlock_stop = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_unlock_stop);
 }
 
 static void gst_mcastexpert_sink_init(GstMcastExpertSink* self) {
@@ -357,97 +380,9 @@ static void gst_mcastexpert_sink_finalize(GObject* object) {
   G_OBJECT_CLASS(gst_mcastexpert_sink_parent_class)->finalize(object);
 }
 
-static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
-  auto* self = GST_MCASTEXPERT_SINK(object);
-  auto* priv = self->priv;
-  if (prop_id == PROP_URI) {
-    mcastexpert_plugin::set_uri_property(GST_ELEMENT(self), GST_CAT_DEFAULT, value, kUriKeys, priv->settings_lock,
-                                         priv->settings.rejected);
-    return;
-  }
-  if (GST_STATE(self) > GST_STATE_READY) {
-    GST_WARNING_OBJECT(self, "property '%s' shapes the sockets and cannot change in %s; ignored", pspec->name,
-                       gst_element_state_get_name(GST_STATE(self)));
-    return;
-  }
-  std::lock_guard<std::mutex> lock(priv->settings_lock);
-  Settings& s = priv->settings;
-  switch (prop_id) {
-    case PROP_GROUPS:
-      mcastexpert_plugin::set_list_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value,
-                                            mcastexpert_plugin::ListKind::GroupsWithPorts, s.groups, s.rejected);
-      break;
-    case PROP_IFACE:
-      mcastexpert_plugin::set_list_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value,
-                                            mcastexpert_plugin::ListKind::Interfaces, s.iface, s.rejected);
-      break;
-    case PROP_PORT: s.port = g_value_get_int(value); break;
-    case PROP_TTL: s.ttl = g_value_get_int(value); break;
-    case PROP_LOOP: s.loop = g_value_get_boolean(value); break;
-    case PROP_QOS_DSCP: s.dscp = g_value_get_int(value); break;
-    case PROP_BIND_PORT: s.bind_port = g_value_get_int(value); break;
-    case PROP_BUFFER_SIZE: s.buffer_size = g_value_get_int(value); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
-  }
-}
+// --- settings ---
 
-static GstStructure* make_stats(McastExpertSinkPrivate* priv) {
-  std::lock_guard<std::mutex> lock(priv->state_lock);
-  GstStructure* s = gst_structure_new_empty("application/x-mcastexpert-sink-stats");
-  const MulticastSender* sender = priv->sender.get();
-  uint64_t packets = 0, bytes = 0, errors = 0;
-  GValue destinations = G_VALUE_INIT, interfaces = G_VALUE_INIT;
-  gst_value_array_init(&destinations, 0);
-  gst_value_array_init(&interfaces, 0);
-  if (sender != nullptr) {
-    const auto routes = sender->route_stats();
-    for (const auto& r : routes) {
-      packets += r.packets;
-      bytes += r.bytes;
-      errors += r.errors;
-      GValue v = G_VALUE_INIT;
-      g_value_init(&v, GST_TYPE_STRUCTURE);
-      g_value_take_boxed(
-          &v, gst_structure_new("destination", "destination", G_TYPE_STRING, r.destination.to_string().c_str(), "iface",
-                                G_TYPE_STRING, r.ifname.c_str(), "packets", G_TYPE_UINT64, r.packets, "bytes",
-                                G_TYPE_UINT64, r.bytes, "errors", G_TYPE_UINT64, r.errors, nullptr));
-      gst_value_array_append_and_take_value(&destinations, &v);
-    }
-    for (const auto& e : sender->egresses()) {
-      uint64_t ip = 0, ib = 0, ie = 0;
-      for (const auto& r : routes)
-        if (r.ifname == e.iface.name) ip += r.packets, ib += r.bytes, ie += r.errors;
-      GValue v = G_VALUE_INIT;
-      g_value_init(&v, GST_TYPE_STRUCTURE);
-      g_value_take_boxed(
-          &v, gst_structure_new("interface", "iface", G_TYPE_STRING, e.iface.name.c_str(), "index", G_TYPE_UINT,
-                                e.iface.index, "source", G_TYPE_STRING, e.source.to_string().c_str(), "source-port",
-                                G_TYPE_UINT, static_cast<guint>(e.source_port), "packets", G_TYPE_UINT64, ip, "bytes",
-                                G_TYPE_UINT64, ib, "errors", G_TYPE_UINT64, ie, nullptr));
-      gst_value_array_append_and_take_value(&interfaces, &v);
-    }
-  }
-  gst_structure_set(s, "packets-sent", G_TYPE_UINT64, packets, "bytes-sent", G_TYPE_UINT64, bytes, "send-errors",
-                    G_TYPE_UINT64, errors, "oversized-dropped", G_TYPE_UINT64, priv->oversized, "buffer-size",
-                    G_TYPE_INT, sender != nullptr ? sender->granted_buffer_size() : 0, nullptr);
-  gst_structure_take_value(s, "destinations", &destinations);
-  gst_structure_take_value(s, "interfaces", &interfaces);
-  return s;
-}
-
-static void gst_mcastexpert_sink_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec) {
-  auto* self = GST_MCASTEXPERT_SINK(object);
-  auto* priv = self->priv;
-  if (prop_id == PROP_STATS) {
-    g_value_take_boxed(value, make_stats(priv));
-    return;
-  }
-  if (prop_id == PROP_URI) {
-    g_value_set_string(value, mcastexpert_plugin::build_uri(GST_ELEMENT(self), kUriKeys).c_str());
-    return;
-  }
-  std::lock_guard<std::mutex> lock(priv->settings_lock);
-  const Settings& s = priv->settings;
+static void read_setting(const Settings& s, guint prop_id, GValue* value) {
   switch (prop_id) {
     case PROP_GROUPS: g_value_set_string(value, s.groups.c_str()); break;
     case PROP_PORT: g_value_set_int(value, s.port); break;
@@ -457,53 +392,160 @@ static void gst_mcastexpert_sink_get_property(GObject* object, guint prop_id, GV
     case PROP_QOS_DSCP: g_value_set_int(value, s.dscp); break;
     case PROP_BIND_PORT: g_value_set_int(value, s.bind_port); break;
     case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
+    default: break;
   }
 }
 
-static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
-  auto* self = GST_MCASTEXPERT_SINK(basesink);
+static void write_setting(Settings& s, guint prop_id, const GValue* value) {
+  switch (prop_id) {
+    case PROP_GROUPS: s.groups = g_value_get_string(value) != nullptr ? g_value_get_string(value) : ""; break;
+    case PROP_PORT: s.port = g_value_get_int(value); break;
+    case PROP_IFACE: s.iface = g_value_get_string(value) != nullptr ? g_value_get_string(value) : ""; break;
+    case PROP_TTL: s.ttl = g_value_get_int(value); break;
+    case PROP_LOOP: s.loop = g_value_get_boolean(value); break;
+    case PROP_QOS_DSCP: s.dscp = g_value_get_int(value); break;
+    case PROP_BIND_PORT: s.bind_port = g_value_get_int(value); break;
+    case PROP_BUFFER_SIZE: s.buffer_size = g_value_get_int(value); break;
+    default: break;
+  }
+}
+
+static Settings settings_snapshot(McastExpertSinkPrivate* priv) {
+  std::lock_guard<std::mutex> lock(priv->settings_lock);
+  return priv->settings;
+}
+
+// The running sender, or nullptr; the pointer keeps it alive while the caller uses it.
+static std::shared_ptr<MulticastSender> running_sender(McastExpertSinkPrivate* priv) {
+  std::lock_guard<std::mutex> lock(priv->state_lock);
+  return priv->running ? priv->running->sender : nullptr;
+}
+
+static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
+  auto* self = GST_MCASTEXPERT_SINK(object);
   auto* priv = self->priv;
-  SenderSettings ss;
-  std::vector<Destination> added;
+  if (prop_id == PROP_0 || prop_id > PROP_URI || prop_id == PROP_STATS) {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    return;
+  }
+  if (!mcastexpert_plugin::may_change_now(GST_ELEMENT(self), pspec, value)) return;
+  if (prop_id == PROP_URI) {
+    mcastexpert_plugin::set_uri_property(GST_ELEMENT(self), GST_CAT_DEFAULT, value, kUriKeys, priv->settings_lock,
+                                         priv->settings.refused);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(priv->settings_lock);
+  Settings& s = priv->settings;
+  mcastexpert_plugin::store_setting(
+      GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, s.refused, [&](GValue* v) { read_setting(s, prop_id, v); },
+      [&](const GValue* v) { write_setting(s, prop_id, v); });
+}
+
+static GValue stats_entry(GstStructure* s) {
+  GValue v = G_VALUE_INIT;
+  g_value_init(&v, GST_TYPE_STRUCTURE);
+  g_value_take_boxed(&v, s);
+  return v;
+}
+
+static GstStructure* make_stats(McastExpertSinkPrivate* priv) {
+  std::shared_ptr<MulticastSender> sender;
+  uint64_t oversized = 0;
   {
-    std::lock_guard<std::mutex> lock(priv->settings_lock);
-    const Settings& s = priv->settings;
-    if (mcastexpert_plugin::report_refused_value(GST_ELEMENT(self), s.rejected)) return FALSE;
-    try {
-      ss.groups = about_setting("groups", [&] { return parse_group_list(s.groups, {true, true}); });
-    } catch (const Error& e) {
-      mcastexpert_plugin::post_error(GST_ELEMENT(self), e, GST_RESOURCE_ERROR_OPEN_WRITE);
-      return FALSE;
+    std::lock_guard<std::mutex> lock(priv->state_lock);
+    if (priv->running) {
+      sender = priv->running->sender;
+      oversized = priv->running->oversized.load(std::memory_order_relaxed);
     }
-    // Destinations added by signal before start join the listed ones.
-    for (const auto& d : s.added) {
-      GroupEntry entry;
-      entry.address = d.group;
-      entry.port = d.port;
-      if (std::find(ss.groups.begin(), ss.groups.end(), entry) == ss.groups.end()) ss.groups.push_back(entry);
+  }
+  GstStructure* s = gst_structure_new_empty("application/x-mcastexpert-sink-stats");
+  uint64_t packets = 0, bytes = 0, errors = 0;
+  GValue destinations = G_VALUE_INIT, interfaces = G_VALUE_INIT;
+  gst_value_array_init(&destinations, 0);
+  gst_value_array_init(&interfaces, 0);
+  if (sender) {
+    const auto routes = sender->route_stats();
+    for (const auto& r : routes) {
+      packets += r.packets;
+      bytes += r.bytes;
+      errors += r.errors;
+      GValue v =
+          stats_entry(gst_structure_new("destination", "destination", G_TYPE_STRING, r.destination.to_string().c_str(),
+                                        "iface", G_TYPE_STRING, r.ifname.c_str(), "packets", G_TYPE_UINT64, r.packets,
+                                        "bytes", G_TYPE_UINT64, r.bytes, "errors", G_TYPE_UINT64, r.errors, nullptr));
+      gst_value_array_append_and_take_value(&destinations, &v);
     }
-    ss.port = static_cast<uint16_t>(s.port);
-    ss.iface = s.iface;
-    ss.ttl = s.ttl;
-    ss.loop = s.loop;
-    ss.dscp = s.dscp;
-    ss.bind_port = static_cast<uint16_t>(s.bind_port);
-    ss.buffer_size = s.buffer_size;
+    for (const auto& e : sender->egresses()) {
+      uint64_t ip = 0, ib = 0, ie = 0;
+      for (const auto& r : routes)
+        if (r.ifname == e.iface.name) ip += r.packets, ib += r.bytes, ie += r.errors;
+      GValue v = stats_entry(gst_structure_new(
+          "interface", "iface", G_TYPE_STRING, e.iface.name.c_str(), "index", G_TYPE_UINT, e.iface.index, "source",
+          G_TYPE_STRING, e.source.to_string().c_str(), "source-port", G_TYPE_UINT, static_cast<guint>(e.source_port),
+          "packets", G_TYPE_UINT64, ip, "bytes", G_TYPE_UINT64, ib, "errors", G_TYPE_UINT64, ie, nullptr));
+      gst_value_array_append_and_take_value(&interfaces, &v);
+    }
   }
-  ss.log = mcastexpert_plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
+  gst_structure_set(s, "packets-sent", G_TYPE_UINT64, packets, "bytes-sent", G_TYPE_UINT64, bytes, "send-errors",
+                    G_TYPE_UINT64, errors, "oversized-dropped", G_TYPE_UINT64, oversized, "buffer-size", G_TYPE_INT,
+                    sender ? sender->granted_buffer_size() : 0, nullptr);
+  gst_structure_take_value(s, "destinations", &destinations);
+  gst_structure_take_value(s, "interfaces", &interfaces);
+  return s;
+}
 
-  std::unique_ptr<MulticastSender> sender;
-  try {
-    sender = std::make_unique<MulticastSender>(ss, InterfaceTable::from_system());
-  } catch (const Error& e) {
-    mcastexpert_plugin::post_error(GST_ELEMENT(self), e, GST_RESOURCE_ERROR_OPEN_WRITE);
-    return FALSE;
+static void gst_mcastexpert_sink_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec) {
+  auto* self = GST_MCASTEXPERT_SINK(object);
+  auto* priv = self->priv;
+  switch (prop_id) {
+    case PROP_STATS: g_value_take_boxed(value, make_stats(priv)); return;
+    case PROP_URI:
+      g_value_set_string(value, mcastexpert_plugin::build_uri(GST_ELEMENT(self), kUriKeys).c_str());
+      return;
+    case PROP_BIND_PORT:
+      // While running, the port bound (bind-port=0 asks for any); what the user set otherwise.
+      if (const auto sender = running_sender(priv)) {
+        const auto egresses = sender->egresses();
+        if (!egresses.empty()) {
+          g_value_set_int(value, egresses.front().source_port);
+          return;
+        }
+      }
+      break;
+    default:
+      if (prop_id == PROP_0 || prop_id > PROP_URI) {
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        return;
+      }
+      break;
   }
+  std::lock_guard<std::mutex> lock(priv->settings_lock);
+  read_setting(priv->settings, prop_id, value);
+}
 
-  for (const auto& e : sender->egresses()) {
+// --- running state ---
+
+// The destinations `s` names: the groups and, after them, those the "add" signal added.
+static std::vector<Destination> destinations_to_start(const Settings& s) {
+  auto all = destinations_of(about_setting("groups", [&] { return parse_group_list(s.groups, kDestinationRules); }),
+                             static_cast<uint16_t>(s.port));
+  for (const auto& d : s.added) {
+    // The groups may have changed family since the destination was added.
+    if (!all.empty() && d.group.family() != all.front().group.family())
+      throw Error(ErrorKind::InvalidSetting,
+                  "destination " + d.to_string() + ", added with the 'add' signal, is " +
+                      family_name(d.group.family()) + " but the groups are " + family_name(all.front().group.family()),
+                  "remove it with the 'remove' signal, or use a second element for the other family");
+    if (std::find(all.begin(), all.end(), d) == all.end()) all.push_back(d);
+  }
+  return all;
+}
+
+static void report_egresses(GstMcastExpertSink* self, const MulticastSender& sender) {
+  const auto routes = sender.route_stats();
+  for (const auto& e : sender.egresses()) {
     std::string dests;
-    for (const auto& r : sender->route_stats())
+    for (const auto& r : routes)
       if (r.ifname == e.iface.name) dests += (dests.empty() ? "" : ", ") + r.destination.to_string();
     if (e.from_route) {
       // gst-launch prints an INFO message's debug part only, so the text goes in both.
@@ -518,106 +560,143 @@ static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
                       e.iface.index, e.source.to_string().c_str(), e.source_port);
     }
   }
-  if (ss.buffer_size > 0 && sender->granted_buffer_size() < ss.buffer_size)
-    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
-                        ("Asked for a %d-byte send buffer, got %d: the kernel caps it at net.core.wmem_max",
-                         ss.buffer_size, sender->granted_buffer_size()),
-                        ("raise it (sysctl -w net.core.wmem_max=%d), or run with CAP_NET_ADMIN so SO_SNDBUFFORCE works",
-                         ss.buffer_size));
+}
 
-  const uint16_t bound = sender->egresses().empty() ? 0 : sender->egresses().front().source_port;
+static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
+  auto* self = GST_MCASTEXPERT_SINK(basesink);
+  auto* priv = self->priv;
+  const Settings s = settings_snapshot(priv);
+  if (mcastexpert_plugin::report_refused_value(GST_ELEMENT(self), s.refused)) return FALSE;
+  SenderSettings ss;
+  auto running = std::make_unique<RunningState>();
+  try {
+    if (!priv->stop.valid()) throw_system_error("cannot create an eventfd", EMFILE);
+    ss.destinations = destinations_to_start(s);
+    ss.iface = s.iface;
+    ss.ttl = s.ttl;
+    ss.loop = s.loop;
+    ss.dscp = s.dscp;
+    ss.bind_port = static_cast<uint16_t>(s.bind_port);
+    ss.buffer_size = s.buffer_size;
+    ss.log = mcastexpert_plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
+    running->sender = std::make_shared<MulticastSender>(ss, InterfaceTable::from_system());
+  } catch (const Error& e) {
+    mcastexpert_plugin::post_error(GST_ELEMENT(self), e, GST_RESOURCE_ERROR_OPEN_WRITE,
+                                   mcastexpert_plugin::snapshot_value_text(
+                                       G_OBJECT_GET_CLASS(self), [&](guint id, GValue* v) { read_setting(s, id, v); }));
+    return FALSE;
+  }
+  report_egresses(self, *running->sender);
+  const int granted = running->sender->granted_buffer_size();
+  if (ss.buffer_size > 0 && granted < ss.buffer_size)
+    GST_ELEMENT_WARNING(
+        self, RESOURCE, SETTINGS,
+        ("Asked for a %d-byte send buffer, got %d: the kernel caps it at net.core.wmem_max", ss.buffer_size, granted),
+        ("raise it (sysctl -w net.core.wmem_max=%d), or run with CAP_NET_ADMIN so SO_SNDBUFFORCE works",
+         ss.buffer_size));
+  priv->streaming = StreamingState{};
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
-    priv->sender = std::move(sender);
-    priv->oversized = 0;
+    priv->running = std::move(running);
   }
-  priv->warned_oversize = false;
-  priv->failing_since = 0;
-  if (ss.bind_port == 0 && bound != 0) {
-    {
-      std::lock_guard<std::mutex> lock(priv->settings_lock);
-      priv->settings.bind_port = bound;
-    }
-    g_object_notify(G_OBJECT(self), "bind-port");
-  }
+  if (s.bind_port == 0) g_object_notify(G_OBJECT(self), "bind-port");  // reads the port bound now
   return TRUE;
 }
 
 static gboolean gst_mcastexpert_sink_stop(GstBaseSink* basesink) {
   auto* priv = GST_MCASTEXPERT_SINK(basesink)->priv;
-  std::lock_guard<std::mutex> lock(priv->state_lock);
-  priv->sender.reset();
+  std::unique_ptr<RunningState> old;
+  {
+    std::lock_guard<std::mutex> lock(priv->state_lock);
+    old = std::move(priv->running);
+  }
+  priv->streaming = StreamingState{};
   return TRUE;
 }
+
+static gboolean gst_mcastexpert_sink_unlock(GstBaseSink* basesink) {
+  GST_MCASTEXPERT_SINK(basesink)->priv->stop.wake();
+  return TRUE;
+}
+
+static gboolean gst_mcastexpert_sink_unlock_stop(GstBaseSink* basesink) {
+  GST_MCASTEXPERT_SINK(basesink)->priv->stop.clear();
+  return TRUE;
+}
+
+// --- streaming ---
 
 // Adds one buffer as one datagram (its memories as scatter/gather pieces) to the batch being built; false when the
 // buffer is too large for UDP and was left out.
 static bool add_datagram(GstMcastExpertSink* self, GstBuffer* buffer, size_t max_datagram) {
   auto* priv = self->priv;
+  StreamingState& st = priv->streaming;
   const size_t size = gst_buffer_get_size(buffer);
   if (size > max_datagram) {
-    ++priv->oversized;
-    if (!priv->warned_oversize)
+    priv->running->oversized.fetch_add(1, std::memory_order_relaxed);
+    if (!st.warned_oversize)
       GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
                           ("Dropping a %zu-byte buffer: a UDP datagram holds at most %zu bytes", size, max_datagram),
                           ("payload smaller (e.g. the payloader's mtu property); later ones are counted in stats "
                            "(oversized-dropped), not reported again"));
-    priv->warned_oversize = true;
+    st.warned_oversize = true;
     return false;
   }
   Datagram d;
   d.length = size;
-  priv->first_iovec.push_back(priv->iovecs.size());
+  st.first_iovec.push_back(st.iovecs.size());
   const guint n = gst_buffer_n_memory(buffer);
   for (guint i = 0; i < n; ++i) {
     GstMemory* mem = gst_buffer_peek_memory(buffer, i);
     GstMapInfo map;
     if (!gst_memory_map(mem, &map, GST_MAP_READ)) continue;
-    priv->maps.push_back(map);
-    priv->mapped.push_back(mem);
-    priv->iovecs.push_back({map.data, map.size});
+    st.maps.push_back(map);
+    st.mapped.push_back(mem);
+    st.iovecs.push_back({map.data, map.size});
     ++d.iovcnt;
   }
-  priv->datagrams.push_back(d);
+  st.datagrams.push_back(d);
   return true;
 }
 
 static GstFlowReturn send_batch(GstMcastExpertSink* self) {
   auto* priv = self->priv;
-  for (size_t i = 0; i < priv->datagrams.size(); ++i)
-    priv->datagrams[i].iov = priv->iovecs.data() + priv->first_iovec[i];
-  priv->failures.clear();
-  size_t sent = 0;
+  StreamingState& st = priv->streaming;
+  MulticastSender& sender = *priv->running->sender;
+  for (size_t i = 0; i < st.datagrams.size(); ++i) st.datagrams[i].iov = st.iovecs.data() + st.first_iovec[i];
+  st.failures.clear();
+  SendOutcome outcome;
   bool failed = false;  // something was to be sent, and every send of it failed
-  {
-    std::lock_guard<std::mutex> lock(priv->state_lock);
-    if (priv->sender && !priv->datagrams.empty()) {
-      const uint64_t errors_before = priv->sender->total_errors();
-      sent = priv->sender->send(priv->datagrams.data(), priv->datagrams.size(), priv->failures);
-      // No destination at all (all removed) is not a failure: there is nowhere to send, as with multiudpsink.
-      failed = sent == 0 && priv->sender->total_errors() > errors_before;
-    }
+  if (!st.datagrams.empty()) {
+    const uint64_t errors_before = sender.total_errors();
+    outcome = sender.send(st.datagrams.data(), st.datagrams.size(), st.failures, priv->stop);
+    // No destination at all (all removed) is not a failure: there is nowhere to send, as with multiudpsink.
+    failed = outcome.sent == 0 && !outcome.interrupted && sender.total_errors() > errors_before;
   }
-  for (size_t i = 0; i < priv->maps.size(); ++i) gst_memory_unmap(priv->mapped[i], &priv->maps[i]);
-  priv->maps.clear();
-  priv->mapped.clear();
-  priv->iovecs.clear();
-  priv->datagrams.clear();
-  priv->first_iovec.clear();
+  for (size_t i = 0; i < st.maps.size(); ++i) gst_memory_unmap(st.mapped[i], &st.maps[i]);
+  st.maps.clear();
+  st.mapped.clear();
+  st.iovecs.clear();
+  st.datagrams.clear();
+  st.first_iovec.clear();
+  if (outcome.interrupted) {
+    GST_DEBUG_OBJECT(self, "unlocked while waiting for room to send; the rest of the batch is dropped");
+    return GST_FLOW_FLUSHING;
+  }
 
-  for (const auto& f : priv->failures)
+  for (const auto& f : st.failures)
     GST_ELEMENT_WARNING(
         self, RESOURCE, WRITE,
         ("Sending to %s by %s failed: %s", f.destination.to_string().c_str(), f.ifname.c_str(), g_strerror(f.error)),
         ("the other destinations go on; this one is counted in stats and reported again only if "
          "the error changes"));
   if (!failed) {
-    priv->failing_since = 0;
+    st.failing_since = 0;
     return GST_FLOW_OK;
   }
   const gint64 now = g_get_monotonic_time();
-  if (priv->failing_since == 0) priv->failing_since = now;
-  if (now - priv->failing_since >= kPersistentFailureUs) {
+  if (st.failing_since == 0) st.failing_since = now;
+  if (now - st.failing_since >= kPersistentFailureUs) {
     GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Every destination has failed for a second; nothing can be sent"),
                       ("see the warnings before this one for each destination's error"));
     return GST_FLOW_ERROR;
@@ -625,20 +704,15 @@ static GstFlowReturn send_batch(GstMcastExpertSink* self) {
   return GST_FLOW_OK;
 }
 
-static size_t current_max_datagram(McastExpertSinkPrivate* priv) {
-  std::lock_guard<std::mutex> lock(priv->state_lock);
-  return priv->sender ? priv->sender->max_datagram() : 65507;
-}
-
 static GstFlowReturn gst_mcastexpert_sink_render(GstBaseSink* basesink, GstBuffer* buffer) {
   auto* self = GST_MCASTEXPERT_SINK(basesink);
-  add_datagram(self, buffer, current_max_datagram(self->priv));
+  add_datagram(self, buffer, self->priv->running->sender->max_datagram());
   return send_batch(self);
 }
 
 static GstFlowReturn gst_mcastexpert_sink_render_list(GstBaseSink* basesink, GstBufferList* list) {
   auto* self = GST_MCASTEXPERT_SINK(basesink);
-  const size_t max = current_max_datagram(self->priv);
+  const size_t max = self->priv->running->sender->max_datagram();
   const guint n = gst_buffer_list_length(list);
   for (guint i = 0; i < n; ++i) add_datagram(self, gst_buffer_list_get(list, i), max);
   return send_batch(self);
@@ -646,81 +720,110 @@ static GstFlowReturn gst_mcastexpert_sink_render_list(GstBaseSink* basesink, Gst
 
 // --- signals ---
 
-static bool parse_destination(GstMcastExpertSink* self, const gchar* host, gint port, Destination& out) {
-  const auto addr = IpAddress::parse(host != nullptr ? host : "");
-  if (!addr || port < 1 || port > 65535) {
-    GST_WARNING_OBJECT(self, "ignoring destination '%s' port %d: need a group address and a port 1-65535", host, port);
-    return false;
+// Posts the warning for a signal call that was refused: the signal, its arguments, why and the fix.
+static void refuse_signal(GstMcastExpertSink* self, const char* signal, const gchar* host, gint port,
+                          const std::string& why) {
+  GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                      ("Signal '%s' (\"%s\", %d) refused: %s", signal, host != nullptr ? host : "", port, why.c_str()),
+                      ("nothing changed"));
+}
+
+// The destination a signal names, or nullopt after refusing the call.
+static std::optional<Destination> signal_destination(GstMcastExpertSink* self, const char* signal, const gchar* host,
+                                                     gint port) {
+  try {
+    return parse_destination(host != nullptr ? host : "", port);
+  } catch (const Error& e) {
+    refuse_signal(self, signal, host, port, mcastexpert_plugin::describe(e));
+    return std::nullopt;
   }
-  out = {*addr, static_cast<uint16_t>(port)};
-  return true;
+}
+
+// The family the element sends before it runs: its groups', else that of the destinations added so far.
+static std::optional<Family> configured_family(const Settings& s) {
+  try {
+    const auto groups = parse_group_list(s.groups, kDestinationRules);
+    if (!groups.empty()) return groups.front().address.family();
+  } catch (const Error&) {
+    // a refused groups value is reported at start
+  }
+  if (!s.added.empty()) return s.added.front().group.family();
+  return std::nullopt;
 }
 
 static void gst_mcastexpert_sink_add(GstMcastExpertSink* self, const gchar* host, gint port) {
   auto* priv = self->priv;
-  Destination d;
-  if (!parse_destination(self, host, port, d)) return;
+  const auto d = signal_destination(self, "add", host, port);
+  if (!d) return;
   try {
-    // Read before taking the lock the streaming thread sends under: it asks the kernel for every interface.
-    const auto table = InterfaceTable::from_system();
-    std::lock_guard<std::mutex> lock(priv->state_lock);
-    if (priv->sender) priv->sender->add_destination(d.group, d.port, &table);
+    if (const auto sender = running_sender(priv)) {
+      sender->add_destination(*d, InterfaceTable::from_system());
+    } else if (const auto family = configured_family(settings_snapshot(priv))) {
+      check_destination_family(*d, *family);
+    }
   } catch (const Error& e) {
-    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
-                        ("Cannot add %s: %s", d.to_string().c_str(), mcastexpert_plugin::describe(e).c_str()),
-                        (nullptr));
+    refuse_signal(self, "add", host, port, mcastexpert_plugin::describe(e));
     return;
   }
   std::lock_guard<std::mutex> lock(priv->settings_lock);
   auto& added = priv->settings.added;
-  const bool known = std::any_of(added.begin(), added.end(), [&](const Destination& a) {
-    return a.group.same_address(d.group) && a.port == d.port;
-  });
-  if (!known) added.push_back(d);
-  GST_INFO_OBJECT(self, "added destination %s", d.to_string().c_str());
+  if (std::find(added.begin(), added.end(), *d) == added.end()) added.push_back(*d);
+  GST_INFO_OBJECT(self, "added destination %s", d->to_string().c_str());
 }
 
 static void gst_mcastexpert_sink_remove(GstMcastExpertSink* self, const gchar* host, gint port) {
   auto* priv = self->priv;
-  Destination d;
-  if (!parse_destination(self, host, port, d)) return;
+  const auto d = signal_destination(self, "remove", host, port);
+  if (!d) return;
+  const auto sender = running_sender(priv);
+  const bool removed_running = sender && sender->remove_destination(*d);
+  bool was_added;
+  bool listed = false;
   {
-    std::lock_guard<std::mutex> lock(priv->state_lock);
-    if (priv->sender) priv->sender->remove_destination(d.group, d.port);
+    std::lock_guard<std::mutex> lock(priv->settings_lock);
+    auto& added = priv->settings.added;
+    const auto it = std::find(added.begin(), added.end(), *d);
+    was_added = it != added.end();
+    if (was_added) added.erase(it);
+    if (!sender) {
+      try {
+        const auto listed_ones = destinations_of(parse_group_list(priv->settings.groups, kDestinationRules),
+                                                 static_cast<uint16_t>(priv->settings.port));
+        listed = std::find(listed_ones.begin(), listed_ones.end(), *d) != listed_ones.end();
+      } catch (const Error&) {
+        // a refused groups value is reported at start
+      }
+    }
   }
-  std::lock_guard<std::mutex> lock(priv->settings_lock);
-  auto& added = priv->settings.added;
-  added.erase(std::remove_if(added.begin(), added.end(),
-                             [&](const Destination& a) { return a.group.same_address(d.group) && a.port == d.port; }),
-              added.end());
-  GST_INFO_OBJECT(self, "removed destination %s", d.to_string().c_str());
+  if (removed_running || was_added) {
+    GST_INFO_OBJECT(self, "removed destination %s", d->to_string().c_str());
+  } else if (listed) {
+    refuse_signal(self, "remove", host, port,
+                  d->to_string() +
+                      " is listed in groups, which applies again at every start. Fix: take it out of "
+                      "the groups property");
+  } else {
+    refuse_signal(self, "remove", host, port, d->to_string() + " is not a destination of this element");
+  }
 }
 
 static void gst_mcastexpert_sink_clear(GstMcastExpertSink* self) {
   auto* priv = self->priv;
-  {
-    std::lock_guard<std::mutex> lock(priv->state_lock);
-    if (priv->sender) priv->sender->clear_destinations();
-  }
+  if (const auto sender = running_sender(priv)) sender->clear_destinations();
   std::lock_guard<std::mutex> lock(priv->settings_lock);
   priv->settings.added.clear();
   GST_INFO_OBJECT(self, "cleared all destinations");
 }
 
 static GstStructure* gst_mcastexpert_sink_get_stats(GstMcastExpertSink* self, const gchar* host, gint port) {
-  auto* priv = self->priv;
-  Destination d;
-  if (!parse_destination(self, host, port, d)) return nullptr;
+  const auto d = signal_destination(self, "get-stats", host, port);
+  if (!d) return nullptr;
   uint64_t packets = 0, bytes = 0, errors = 0;
-  {
-    std::lock_guard<std::mutex> lock(priv->state_lock);
-    if (priv->sender)
-      for (const auto& r : priv->sender->route_stats())
-        if (r.destination.group.same_address(d.group) && r.destination.port == d.port)
-          packets += r.packets, bytes += r.bytes, errors += r.errors;
-  }
+  if (const auto sender = running_sender(self->priv))
+    for (const auto& r : sender->route_stats())
+      if (r.destination == *d) packets += r.packets, bytes += r.bytes, errors += r.errors;
   return gst_structure_new("application/x-mcastexpert-destination-stats", "destination", G_TYPE_STRING,
-                           d.to_string().c_str(), "packets-sent", G_TYPE_UINT64, packets, "bytes-sent", G_TYPE_UINT64,
+                           d->to_string().c_str(), "packets-sent", G_TYPE_UINT64, packets, "bytes-sent", G_TYPE_UINT64,
                            bytes, "send-errors", G_TYPE_UINT64, errors, nullptr);
 }
 

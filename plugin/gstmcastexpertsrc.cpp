@@ -59,11 +59,17 @@
 #include "interface_table.hpp"
 #include "receive_meta.h"
 #include "receiver.hpp"
+#include "wait_deadline.hpp"
+#include "waker.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(mcastexpert_src_debug);
 #define GST_CAT_DEFAULT mcastexpert_src_debug
 
 using namespace mcastexpert;
+using mcastexpert_plugin::kLive;
+using mcastexpert_plugin::kReadOnly;
+using mcastexpert_plugin::kReadyOnly;
+using mcastexpert_plugin::ListKind;
 
 namespace {
 
@@ -100,7 +106,8 @@ enum {
 };
 
 // Keys an mcast:// URI may carry: the properties of the same names.
-const gchar* const kUriKeys[] = {"iface",
+const gchar* const kUriKeys[] = {"port",
+                                 "iface",
                                  "sources",
                                  "block-sources",
                                  "buffer-size",
@@ -114,34 +121,69 @@ const gchar* const kUriKeys[] = {"iface",
                                  "retrieve-sender-address",
                                  nullptr};
 
-struct CapsDeleter {
-  void operator()(GstCaps* caps) const { gst_caps_unref(caps); }
-};
-using CapsPtr = std::unique_ptr<GstCaps, CapsDeleter>;
+// A counted reference to caps (NULL allowed), so that settings can be copied whole.
+class CapsRef {
+ public:
+  CapsRef() = default;
+  CapsRef(const CapsRef& other) : caps_(other.caps_ != nullptr ? gst_caps_ref(other.caps_) : nullptr) {}
+  CapsRef& operator=(const CapsRef& other) {
+    if (this != &other) reset(other.caps_ != nullptr ? gst_caps_ref(other.caps_) : nullptr);
+    return *this;
+  }
+  ~CapsRef() { reset(nullptr); }
+  GstCaps* get() const { return caps_; }
+  void reset(GstCaps* taken) {
+    if (caps_ != nullptr) gst_caps_unref(caps_);
+    caps_ = taken;
+  }
 
-struct ObjectDeleter {
-  void operator()(gpointer object) const { g_object_unref(object); }
+ private:
+  GstCaps* caps_ = nullptr;
 };
 
-// What the user set. Guarded by Private::settings_lock.
-struct Settings {
+// What the socket is made from: a change here means a new socket at the next start.
+struct SocketSettings {
   std::string groups;
   gint port = kDefaultPort;
   std::string iface;
   std::string sources;
   std::string block_sources;
-  CapsPtr caps;
   gint buffer_size = kDefaultBufferSize;
   bool buffer_size_set = false;  // asked for by the user (a smaller grant is then worth a warning)
-  guint mtu = kDefaultMtu;
+  gboolean reuse = kDefaultReuse;
+  gboolean loop = kDefaultLoop;
+
+  bool operator==(const SocketSettings& o) const {
+    return groups == o.groups && port == o.port && iface == o.iface && sources == o.sources &&
+           block_sources == o.block_sources && buffer_size == o.buffer_size && reuse == o.reuse && loop == o.loop;
+  }
+  bool operator!=(const SocketSettings& o) const { return !(*this == o); }
+};
+
+// What the streaming thread reads for every batch: these properties apply to the next datagram, in any state.
+struct LiveSettings {
   guint64 timeout = kDefaultTimeout;
   gboolean retrieve_sender_address = kDefaultRetrieveSenderAddress;
   gint skip_first_bytes = kDefaultSkipFirstBytes;
-  gboolean reuse = kDefaultReuse;
-  gboolean loop = kDefaultLoop;
-  guint batch_size = kDefaultBatchSize;
-  // A value a setter refused, by property: start fails with the reason rather than run without it.
-  std::map<std::string, std::string> rejected;
+};
+
+// Everything the user set: one copy, behind Private::settings_lock; start and the streaming thread take copies.
+struct Settings {
+  SocketSettings socket;
+  LiveSettings live;
+  CapsRef caps;
+  guint mtu = kDefaultMtu;               // buffers: applied at the next start
+  guint batch_size = kDefaultBatchSize;  // buffers: applied at the next start
+  mcastexpert_plugin::RefusedValues refused;
+};
+
+// The open socket and what it resolved to: made at NULL→READY (so port=0 reads back in READY), remade at
+// READY→PAUSED when the socket settings changed since, dropped whole at READY→NULL.
+struct RunningState {
+  std::unique_ptr<MulticastReceiver> receiver;
+  SocketSettings opened_with;
+  std::vector<std::string> group_names;     // by group index, for the meta
+  std::map<unsigned, std::string> ifnames;  // by index, for the meta
 };
 
 // A buffer from the pool, its memory mapped, waiting for a datagram.
@@ -150,34 +192,53 @@ struct SpareBuffer {
   GstMapInfo map{};
 };
 
+// The streaming thread's own, made at start and dropped whole at stop.
+struct StreamingState {
+  explicit StreamingState(GstBufferPool* p) : pool(p) {}
+  ~StreamingState() {
+    for (auto& spare : spares) {
+      gst_memory_unmap(mcastexpert_plugin::datagram_memory(spare.buffer), &spare.map);
+      gst_buffer_unref(spare.buffer);
+    }
+    for (GstBuffer* buf : pending) gst_buffer_unref(buf);
+    if (last_sender != nullptr) g_object_unref(last_sender);
+    gst_buffer_pool_set_active(pool, FALSE);
+    gst_object_unref(pool);
+  }
+  StreamingState(const StreamingState&) = delete;
+  StreamingState& operator=(const StreamingState&) = delete;
+
+  GstBufferPool* pool;
+  LiveSettings live;  // as read at the top of the current batch
+  uint16_t port = 0;  // the port bound, for the meta
+  std::vector<SpareBuffer> spares;
+  std::vector<ReceiveSlot> slots;
+  std::vector<GstBuffer*> ready;          // the buffers of one batch, in order
+  std::deque<GstBuffer*> pending;         // with num-buffers set: the rest of a batch, one per create()
+  GSocketAddress* last_sender = nullptr;  // reused while the sender stays the same
+  sockaddr_storage last_sender_raw{};
+  bool last_batch_full = false;
+  gint64 last_data_monotonic = 0;  // for the timeout message
+  bool warned_skip = false;
+};
+
 }  // namespace
 
 struct McastExpertSrcPrivate {
   std::mutex settings_lock;
   Settings settings;
 
-  // The running receiver: opened at NULL→READY (so port=0 can be read back), reopened at READY→PAUSED if a setting
-  // changed in between, closed at READY→NULL. Guarded by state_lock, which the streaming thread never holds while
-  // it waits, so unlock() and the stats getter never wait on it.
+  // Guards `running` against the threads that read it (stats, property reads). The streaming thread reads it
+  // without the lock: it changes only in state changes, never between start and stop.
   std::mutex state_lock;
-  std::unique_ptr<MulticastReceiver> receiver;
-  bool receiver_stale = false;
+  std::unique_ptr<RunningState> running;
 
-  // Streaming thread only (between start and stop).
-  GstBufferPool* pool = nullptr;
-  std::vector<SpareBuffer> spares;
-  std::vector<ReceiveSlot> slots;
-  std::vector<GstBuffer*> ready;            // the buffers of one batch, in order
-  std::deque<GstBuffer*> pending;           // with num-buffers set: the rest of a batch, one per create()
-  std::vector<std::string> group_names;     // by group index
-  std::map<unsigned, std::string> ifnames;  // by index
-  std::unique_ptr<GSocketAddress, ObjectDeleter> last_sender;  // reused while the sender stays the same
-  sockaddr_storage last_sender_raw{};
-  bool last_batch_full = false;
-  gint64 last_data_monotonic = 0;  // for the timeout message
-  Settings running;                // the settings in force, copied at start
-  guint port = 0;                  // the port bound, for the meta
-  bool warned_skip = false;
+  std::unique_ptr<StreamingState> streaming;
+
+  // Apart from everything above, so that unlock() and the live setters wake the streaming thread's wait without
+  // taking a lock it might hold: `stop` ends it (flushing), `recheck` makes it read the live settings again.
+  Waker stop;
+  Waker recheck;
 };
 
 struct _GstMcastExpertSrc {
@@ -218,9 +279,6 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
   gobject_class->set_property = gst_mcastexpert_src_set_property;
   gobject_class->get_property = gst_mcastexpert_src_get_property;
 
-  constexpr auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-  constexpr auto socket_shaping = static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY);
-
   /**
    * GstMcastExpertSrc:groups:
    *
@@ -229,12 +287,11 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * Since: 0.1
    */
-  g_object_class_install_property(
-      gobject_class, PROP_GROUPS,
-      g_param_spec_string("groups", "Groups",
-                          "Comma-separated multicast groups to join (one family), e.g. 239.255.0.1 or ff15::1; "
-                          "an IPv6 group may carry %interface",
-                          nullptr, socket_shaping));
+  mcastexpert_plugin::install_list_property(
+      gobject_class, PROP_GROUPS, "groups", "Groups",
+      "Comma-separated multicast groups to join (one family), e.g. 239.255.0.1 or ff15::1; "
+      "an IPv6 group may carry %interface",
+      ListKind::Groups, kReadyOnly);
   /**
    * GstMcastExpertSrc:port:
    *
@@ -245,7 +302,7 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_PORT,
       g_param_spec_int("port", "Port", "UDP port to receive on (0 = pick a free one, readable in READY)", 0, 65535,
-                       kDefaultPort, socket_shaping));
+                       kDefaultPort, kReadyOnly));
   /**
    * GstMcastExpertSrc:iface:
    *
@@ -255,12 +312,10 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * Since: 0.1
    */
-  g_object_class_install_property(
-      gobject_class, PROP_IFACE,
-      g_param_spec_string("iface", "Interfaces",
-                          "Comma-separated interfaces to join on: name, IPv4, IPv6[%scope] or index "
-                          "(empty = all up, multicast-capable, non-loopback interfaces)",
-                          nullptr, socket_shaping));
+  mcastexpert_plugin::install_list_property(gobject_class, PROP_IFACE, "iface", "Interfaces",
+                                            "Comma-separated interfaces to join on: name, IPv4, IPv6[%scope] or index "
+                                            "(empty = all up, multicast-capable, non-loopback interfaces)",
+                                            ListKind::Interfaces, kReadyOnly);
   /**
    * GstMcastExpertSrc:sources:
    *
@@ -269,11 +324,10 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * Since: 0.1
    */
-  g_object_class_install_property(
-      gobject_class, PROP_SOURCES,
-      g_param_spec_string("sources", "Sources",
-                          "Comma-separated sender addresses: join source-specific (SSM) and deliver only theirs",
-                          nullptr, socket_shaping));
+  mcastexpert_plugin::install_list_property(
+      gobject_class, PROP_SOURCES, "sources", "Sources",
+      "Comma-separated sender addresses: join source-specific (SSM) and deliver only theirs", ListKind::Sources,
+      kReadyOnly);
   /**
    * GstMcastExpertSrc:block-sources:
    *
@@ -281,22 +335,19 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * Since: 0.1
    */
-  g_object_class_install_property(
-      gobject_class, PROP_BLOCK_SOURCES,
-      g_param_spec_string("block-sources", "Blocked sources",
-                          "Comma-separated sender addresses to exclude from any-source joins", nullptr,
-                          socket_shaping));
+  mcastexpert_plugin::install_list_property(gobject_class, PROP_BLOCK_SOURCES, "block-sources", "Blocked sources",
+                                            "Comma-separated sender addresses to exclude from any-source joins",
+                                            ListKind::Sources, kReadyOnly);
   /**
    * GstMcastExpertSrc:caps:
    *
    * The caps of the source pad, as with udpsrc (e.g. `application/x-rtp,...`): what downstream is told the
-   * datagrams are.
+   * datagrams are. Changes in any state: the pad renegotiates before the next buffer.
    *
    * Since: 0.1
    */
-  g_object_class_install_property(gobject_class, PROP_CAPS,
-                                  g_param_spec_boxed("caps", "Caps", "The caps of the source pad", GST_TYPE_CAPS,
-                                                     static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_CAPS, g_param_spec_boxed("caps", "Caps", "The caps of the source pad", GST_TYPE_CAPS, kLive));
   /**
    * GstMcastExpertSrc:buffer-size:
    *
@@ -311,7 +362,7 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
       g_param_spec_int("buffer-size", "Buffer size",
                        "Kernel receive buffer in bytes (0 = OS default; the default is sized for video); warns "
                        "when net.core.rmem_max caps a size you set",
-                       0, G_MAXINT, kDefaultBufferSize, socket_shaping));
+                       0, G_MAXINT, kDefaultBufferSize, kReadyOnly));
   /**
    * GstMcastExpertSrc:mtu:
    *
@@ -324,12 +375,13 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
       gobject_class, PROP_MTU,
       g_param_spec_uint("mtu", "MTU",
                         "Expected largest datagram in bytes; larger ones still arrive whole, never truncated", 1, 65535,
-                        kDefaultMtu, socket_shaping));
+                        kDefaultMtu, kReadyOnly));
   /**
    * GstMcastExpertSrc:timeout:
    *
    * After this many nanoseconds without data, post an element message named `GstUDPSrcTimeout` with a `timeout`
-   * (guint64) field, as udpsrc does; again after each further period. 0 disables it.
+   * (guint64) field, as udpsrc does; again after each further period. 0 disables it. Changes in any state: a wait
+   * under way is measured again against the new value.
    *
    * Since: 0.1
    */
@@ -337,29 +389,31 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
       gobject_class, PROP_TIMEOUT,
       g_param_spec_uint64("timeout", "Timeout",
                           "Post a GstUDPSrcTimeout element message after this many ns without data (0 = off)", 0,
-                          G_MAXUINT64, kDefaultTimeout, rw));
+                          G_MAXUINT64, kDefaultTimeout, kLive));
   /**
    * GstMcastExpertSrc:retrieve-sender-address:
    *
-   * Whether to put the sender's address and port on each buffer as #GstNetAddressMeta.
+   * Whether to put the sender's address and port on each buffer as #GstNetAddressMeta. Changes in any state, from
+   * the next datagram on.
    *
    * Since: 0.1
    */
   g_object_class_install_property(gobject_class, PROP_RETRIEVE_SENDER_ADDRESS,
                                   g_param_spec_boolean("retrieve-sender-address", "Retrieve sender address",
                                                        "Put the sender's address on each buffer as GstNetAddressMeta",
-                                                       kDefaultRetrieveSenderAddress, rw));
+                                                       kDefaultRetrieveSenderAddress, kLive));
   /**
    * GstMcastExpertSrc:skip-first-bytes:
    *
    * Bytes to drop from the start of each datagram (a header). A shorter datagram is dropped, with one warning.
+   * Changes in any state, from the next datagram on.
    *
    * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_SKIP_FIRST_BYTES,
       g_param_spec_int("skip-first-bytes", "Skip first bytes", "Drop this many bytes from the start of each datagram",
-                       0, G_MAXINT, kDefaultSkipFirstBytes, rw));
+                       0, G_MAXINT, kDefaultSkipFirstBytes, kLive));
   /**
    * GstMcastExpertSrc:reuse:
    *
@@ -371,7 +425,7 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_REUSE,
       g_param_spec_boolean("reuse", "Reuse", "Let other receivers share the port (each still gets only its groups)",
-                           kDefaultReuse, socket_shaping));
+                           kDefaultReuse, kReadyOnly));
   /**
    * GstMcastExpertSrc:loop:
    *
@@ -385,7 +439,7 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
       g_param_spec_boolean("loop", "Loop",
                            "Deliver datagrams sent by this host itself (off: drop those whose source is one of "
                            "this host's addresses, except on loopback)",
-                           kDefaultLoop, socket_shaping));
+                           kDefaultLoop, kReadyOnly));
   /**
    * GstMcastExpertSrc:batch-size:
    *
@@ -398,13 +452,13 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
       gobject_class, PROP_BATCH_SIZE,
       g_param_spec_uint("batch-size", "Batch size",
                         "Most datagrams read per system call and pushed as one buffer list (never waits to fill)", 1,
-                        1024, kDefaultBatchSize, socket_shaping));
+                        1024, kDefaultBatchSize, kReadyOnly));
   /**
    * GstMcastExpertSrc:stats:
    *
    * Counters of the running receiver: `packets-received`, `bytes-received`, `packets-dropped-kernel` (receive queue
    * overflows, the socket's drop count), `packets-rejected` and its parts `rejected-wrong-group`,
-   * `rejected-wrong-interface`, `rejected-unicast`, `rejected-source`, `rejected-own`; `truncated`; `buffer-size`
+   * `rejected-wrong-interface`, `rejected-unicast`, `rejected-source`, `rejected-own`; `buffer-size`
    * (granted); `port`; and `groups`, an array with one structure per group (`group`, `packets`, `bytes`).
    *
    * Since: 0.1
@@ -414,7 +468,7 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
       g_param_spec_boxed("stats", "Statistics",
                          "Packets and bytes received, kernel drops, rejected datagrams by reason, per-group counters, "
                          "granted buffer size",
-                         GST_TYPE_STRUCTURE, static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+                         GST_TYPE_STRUCTURE, kReadOnly));
   /**
    * GstMcastExpertSrc:uri:
    *
@@ -426,7 +480,7 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_URI,
       g_param_spec_string("uri", "URI", "mcast://GROUP[:PORT][?iface=..&sources=..]: sets groups, port and the keys",
-                          nullptr, socket_shaping));
+                          nullptr, kReadyOnly));
 
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
@@ -457,88 +511,122 @@ static void gst_mcastexpert_src_finalize(GObject* object) {
   G_OBJECT_CLASS(gst_mcastexpert_src_parent_class)->finalize(object);
 }
 
-static void gst_mcastexpert_src_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
-  auto* self = GST_MCASTEXPERT_SRC(object);
-  auto* priv = self->priv;
+// --- settings ---
 
-  if (prop_id == PROP_URI) {
-    mcastexpert_plugin::set_uri_property(GST_ELEMENT(self), GST_CAT_DEFAULT, value, kUriKeys, priv->settings_lock,
-                                         priv->settings.rejected);
-    return;
-  }
-
-  bool shapes_socket = (pspec->flags & GST_PARAM_MUTABLE_READY) != 0;
-  if (shapes_socket && GST_STATE(self) > GST_STATE_READY) {
-    GST_WARNING_OBJECT(self, "property '%s' shapes the socket and cannot change in %s; ignored", pspec->name,
-                       gst_element_state_get_name(GST_STATE(self)));
-    return;
-  }
-
-  std::lock_guard<std::mutex> lock(priv->settings_lock);
-  Settings& s = priv->settings;
-  using mcastexpert_plugin::ListKind;
-  auto set_list = [&](ListKind kind, std::string& field) {
-    mcastexpert_plugin::set_list_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, kind, field, s.rejected);
-  };
+// A setting as its property reads it; the caller holds the settings lock or owns the copy.
+static void read_setting(const Settings& s, guint prop_id, GValue* value) {
   switch (prop_id) {
-    case PROP_GROUPS: set_list(ListKind::Groups, s.groups); break;
-    case PROP_IFACE: set_list(ListKind::Interfaces, s.iface); break;
-    case PROP_SOURCES: set_list(ListKind::Sources, s.sources); break;
-    case PROP_BLOCK_SOURCES: set_list(ListKind::Sources, s.block_sources); break;
-    case PROP_PORT: s.port = g_value_get_int(value); break;
+    case PROP_GROUPS: g_value_set_string(value, s.socket.groups.c_str()); break;
+    case PROP_PORT: g_value_set_int(value, s.socket.port); break;
+    case PROP_IFACE: g_value_set_string(value, s.socket.iface.c_str()); break;
+    case PROP_SOURCES: g_value_set_string(value, s.socket.sources.c_str()); break;
+    case PROP_BLOCK_SOURCES: g_value_set_string(value, s.socket.block_sources.c_str()); break;
+    case PROP_CAPS: gst_value_set_caps(value, s.caps.get()); break;
+    case PROP_BUFFER_SIZE: g_value_set_int(value, s.socket.buffer_size); break;
+    case PROP_MTU: g_value_set_uint(value, s.mtu); break;
+    case PROP_TIMEOUT: g_value_set_uint64(value, s.live.timeout); break;
+    case PROP_RETRIEVE_SENDER_ADDRESS: g_value_set_boolean(value, s.live.retrieve_sender_address); break;
+    case PROP_SKIP_FIRST_BYTES: g_value_set_int(value, s.live.skip_first_bytes); break;
+    case PROP_REUSE: g_value_set_boolean(value, s.socket.reuse); break;
+    case PROP_LOOP: g_value_set_boolean(value, s.socket.loop); break;
+    case PROP_BATCH_SIZE: g_value_set_uint(value, s.batch_size); break;
+    default: break;
+  }
+}
+
+static std::string text_of(const GValue* value) {
+  const gchar* text = g_value_get_string(value);
+  return text != nullptr ? text : "";
+}
+
+static void write_setting(Settings& s, guint prop_id, const GValue* value) {
+  switch (prop_id) {
+    case PROP_GROUPS: s.socket.groups = text_of(value); break;
+    case PROP_PORT: s.socket.port = g_value_get_int(value); break;
+    case PROP_IFACE: s.socket.iface = text_of(value); break;
+    case PROP_SOURCES: s.socket.sources = text_of(value); break;
+    case PROP_BLOCK_SOURCES: s.socket.block_sources = text_of(value); break;
     case PROP_CAPS: {
       const GstCaps* caps = gst_value_get_caps(value);
       s.caps.reset(caps != nullptr ? gst_caps_copy(caps) : nullptr);
-      shapes_socket = false;
       break;
     }
     case PROP_BUFFER_SIZE:
-      s.buffer_size = g_value_get_int(value);
-      s.buffer_size_set = true;
+      s.socket.buffer_size = g_value_get_int(value);
+      s.socket.buffer_size_set = true;
       break;
     case PROP_MTU: s.mtu = g_value_get_uint(value); break;
-    case PROP_TIMEOUT: s.timeout = g_value_get_uint64(value); break;
-    case PROP_RETRIEVE_SENDER_ADDRESS: s.retrieve_sender_address = g_value_get_boolean(value); break;
-    case PROP_SKIP_FIRST_BYTES: s.skip_first_bytes = g_value_get_int(value); break;
-    case PROP_REUSE: s.reuse = g_value_get_boolean(value); break;
-    case PROP_LOOP: s.loop = g_value_get_boolean(value); break;
+    case PROP_TIMEOUT: s.live.timeout = g_value_get_uint64(value); break;
+    case PROP_RETRIEVE_SENDER_ADDRESS: s.live.retrieve_sender_address = g_value_get_boolean(value); break;
+    case PROP_SKIP_FIRST_BYTES: s.live.skip_first_bytes = g_value_get_int(value); break;
+    case PROP_REUSE: s.socket.reuse = g_value_get_boolean(value); break;
+    case PROP_LOOP: s.socket.loop = g_value_get_boolean(value); break;
     case PROP_BATCH_SIZE: s.batch_size = g_value_get_uint(value); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); return;
+    default: break;
   }
-  if (shapes_socket) {
-    std::lock_guard<std::mutex> state(priv->state_lock);
-    priv->receiver_stale = true;  // opened with the old value: reopen at READY→PAUSED
+}
+
+static Settings settings_snapshot(McastExpertSrcPrivate* priv) {
+  std::lock_guard<std::mutex> lock(priv->settings_lock);
+  return priv->settings;
+}
+
+// Posts `e` as the element's error, quoting values from `snapshot`. No lock held.
+static void post_error(GstMcastExpertSrc* self, const Error& e, const Settings& snapshot) {
+  mcastexpert_plugin::post_error(
+      GST_ELEMENT(self), e, GST_RESOURCE_ERROR_OPEN_READ,
+      mcastexpert_plugin::snapshot_value_text(G_OBJECT_GET_CLASS(self),
+                                              [&](guint id, GValue* v) { read_setting(snapshot, id, v); }));
+}
+
+static void gst_mcastexpert_src_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
+  auto* self = GST_MCASTEXPERT_SRC(object);
+  auto* priv = self->priv;
+  if (prop_id == PROP_0 || prop_id > PROP_URI || prop_id == PROP_STATS) {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    return;
   }
+  if (!mcastexpert_plugin::may_change_now(GST_ELEMENT(self), pspec, value)) return;
+  if (prop_id == PROP_URI) {
+    mcastexpert_plugin::set_uri_property(GST_ELEMENT(self), GST_CAT_DEFAULT, value, kUriKeys, priv->settings_lock,
+                                         priv->settings.refused);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(priv->settings_lock);
+    Settings& s = priv->settings;
+    mcastexpert_plugin::store_setting(
+        GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, s.refused, [&](GValue* v) { read_setting(s, prop_id, v); },
+        [&](const GValue* v) { write_setting(s, prop_id, v); });
+  }
+  // The live ones, applied now: the waiting streaming thread measures its timeout again, the pad renegotiates.
+  if (prop_id == PROP_TIMEOUT) priv->recheck.wake();
+  if (prop_id == PROP_CAPS) gst_pad_mark_reconfigure(GST_BASE_SRC_PAD(self));
 }
 
 static GstStructure* make_stats(McastExpertSrcPrivate* priv) {
   std::lock_guard<std::mutex> lock(priv->state_lock);
   GstStructure* s = gst_structure_new_empty("application/x-mcastexpert-src-stats");
-  const MulticastReceiver* r = priv->receiver.get();
+  const MulticastReceiver* r = priv->running ? priv->running->receiver.get() : nullptr;
   const ReceiverStats* st = r != nullptr ? &r->stats() : nullptr;
-  auto get = [&](const ReceiverStats::Counter ReceiverStats::*field) -> guint64 {
-    return st != nullptr ? (st->*field).get() : 0;
-  };
-  gst_structure_set(
-      s, "packets-received", G_TYPE_UINT64, get(&ReceiverStats::packets), "bytes-received", G_TYPE_UINT64,
-      get(&ReceiverStats::bytes), "packets-dropped-kernel", G_TYPE_UINT64, r != nullptr ? r->kernel_drops() : 0,
-      "packets-rejected", G_TYPE_UINT64, st != nullptr ? st->rejected() : 0, "rejected-wrong-group", G_TYPE_UINT64,
-      get(&ReceiverStats::wrong_group), "rejected-wrong-interface", G_TYPE_UINT64, get(&ReceiverStats::wrong_interface),
-      "rejected-unicast", G_TYPE_UINT64, get(&ReceiverStats::unicast), "rejected-source", G_TYPE_UINT64,
-      get(&ReceiverStats::disallowed_source), "rejected-own", G_TYPE_UINT64, get(&ReceiverStats::own_traffic),
-      "truncated", G_TYPE_UINT64, get(&ReceiverStats::truncated), "buffer-size", G_TYPE_INT,
-      st != nullptr ? st->granted_buffer_size : 0, "port", G_TYPE_INT, r != nullptr ? static_cast<int>(r->port()) : 0,
-      nullptr);
+  gst_structure_set(s, "packets-received", G_TYPE_UINT64, st != nullptr ? st->packets.get() : 0, "bytes-received",
+                    G_TYPE_UINT64, st != nullptr ? st->bytes.get() : 0, "packets-dropped-kernel", G_TYPE_UINT64,
+                    r != nullptr ? r->kernel_drops() : 0, "packets-rejected", G_TYPE_UINT64,
+                    st != nullptr ? st->rejected() : 0, nullptr);
+  for (const auto& rejection : kRejections)
+    gst_structure_set(s, rejection.stats_field, G_TYPE_UINT64,
+                      st != nullptr ? st->rejected(rejection.verdict).get() : 0, nullptr);
+  gst_structure_set(s, "buffer-size", G_TYPE_INT, st != nullptr ? st->granted_buffer_size : 0, "port", G_TYPE_INT,
+                    r != nullptr ? static_cast<int>(r->port()) : 0, nullptr);
   GValue groups = G_VALUE_INIT;
   gst_value_array_init(&groups, r != nullptr ? r->groups().size() : 0);
   if (r != nullptr) {
     for (size_t g = 0; g < r->groups().size(); ++g) {
       GValue entry = G_VALUE_INIT;
       g_value_init(&entry, GST_TYPE_STRUCTURE);
-      GstStructure* gs = gst_structure_new("group", "group", G_TYPE_STRING, r->groups()[g].to_string().c_str(),
-                                           "packets", G_TYPE_UINT64, st->group_packets[g].get(), "bytes", G_TYPE_UINT64,
-                                           st->group_bytes[g].get(), nullptr);
-      g_value_take_boxed(&entry, gs);
+      g_value_take_boxed(&entry, gst_structure_new("group", "group", G_TYPE_STRING, r->groups()[g].to_string().c_str(),
+                                                   "packets", G_TYPE_UINT64, st->group_packets[g].get(), "bytes",
+                                                   G_TYPE_UINT64, st->group_bytes[g].get(), nullptr));
       gst_value_array_append_and_take_value(&groups, &entry);
     }
   }
@@ -549,80 +637,66 @@ static GstStructure* make_stats(McastExpertSrcPrivate* priv) {
 static void gst_mcastexpert_src_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec) {
   auto* self = GST_MCASTEXPERT_SRC(object);
   auto* priv = self->priv;
-  if (prop_id == PROP_STATS) {
-    g_value_take_boxed(value, make_stats(priv));
-    return;
-  }
-  if (prop_id == PROP_URI) {
-    g_value_set_string(value, mcastexpert_plugin::build_uri(GST_ELEMENT(self), kUriKeys).c_str());
-    return;
+  switch (prop_id) {
+    case PROP_STATS: g_value_take_boxed(value, make_stats(priv)); return;
+    case PROP_URI:
+      g_value_set_string(value, mcastexpert_plugin::build_uri(GST_ELEMENT(self), kUriKeys).c_str());
+      return;
+    case PROP_PORT: {
+      // While a socket is open, the port it is bound to (port=0 asks for any); what the user set otherwise.
+      std::lock_guard<std::mutex> lock(priv->state_lock);
+      if (priv->running) {
+        g_value_set_int(value, priv->running->receiver->port());
+        return;
+      }
+      break;
+    }
+    default:
+      if (prop_id == PROP_0 || prop_id > PROP_URI) {
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        return;
+      }
+      break;
   }
   std::lock_guard<std::mutex> lock(priv->settings_lock);
-  const Settings& s = priv->settings;
-  switch (prop_id) {
-    case PROP_GROUPS: g_value_set_string(value, s.groups.c_str()); break;
-    case PROP_PORT: g_value_set_int(value, s.port); break;
-    case PROP_IFACE: g_value_set_string(value, s.iface.c_str()); break;
-    case PROP_SOURCES: g_value_set_string(value, s.sources.c_str()); break;
-    case PROP_BLOCK_SOURCES: g_value_set_string(value, s.block_sources.c_str()); break;
-    case PROP_CAPS: gst_value_set_caps(value, s.caps.get()); break;
-    case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
-    case PROP_MTU: g_value_set_uint(value, s.mtu); break;
-    case PROP_TIMEOUT: g_value_set_uint64(value, s.timeout); break;
-    case PROP_RETRIEVE_SENDER_ADDRESS: g_value_set_boolean(value, s.retrieve_sender_address); break;
-    case PROP_SKIP_FIRST_BYTES: g_value_set_int(value, s.skip_first_bytes); break;
-    case PROP_REUSE: g_value_set_boolean(value, s.reuse); break;
-    case PROP_LOOP: g_value_set_boolean(value, s.loop); break;
-    case PROP_BATCH_SIZE: g_value_set_uint(value, s.batch_size); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
-  }
+  read_setting(priv->settings, prop_id, value);
 }
 
-// Builds the receiver from the current settings (NULL→READY, or READY→PAUSED after a change). Posts the error and
-// returns FALSE when the settings cannot work.
-static gboolean open_receiver(GstMcastExpertSrc* self) {
-  auto* priv = self->priv;
-  ReceiverSettings rs;
-  gint requested_port;
-  {
-    std::lock_guard<std::mutex> lock(priv->settings_lock);
-    const Settings& s = priv->settings;
-    if (mcastexpert_plugin::report_refused_value(GST_ELEMENT(self), s.rejected)) return FALSE;
-    try {
-      rs.groups = about_setting("groups", [&] { return parse_group_list(s.groups); });
-      rs.sources = about_setting("sources", [&] { return parse_source_list(s.sources); });
-      rs.block_sources = about_setting("block-sources", [&] { return parse_source_list(s.block_sources); });
-    } catch (const Error& e) {
-      mcastexpert_plugin::post_error(GST_ELEMENT(self), e, GST_RESOURCE_ERROR_OPEN_READ);
-      return FALSE;
-    }
-    rs.port = static_cast<uint16_t>(s.port);
-    rs.iface = s.iface;
-    rs.reuse = s.reuse;
-    rs.loop = s.loop;
-    rs.buffer_size = s.buffer_size;
-    requested_port = s.port;
-  }
-  rs.log = mcastexpert_plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
+// --- running state ---
 
-  std::unique_ptr<MulticastReceiver> receiver;
+// Opens the socket and joins from `s` (NULL→READY, or READY→PAUSED after a change). Posts the error and returns
+// FALSE when the settings cannot work.
+static gboolean open_receiver(GstMcastExpertSrc* self, const Settings& s) {
+  auto* priv = self->priv;
+  if (mcastexpert_plugin::report_refused_value(GST_ELEMENT(self), s.refused)) return FALSE;
+  auto running = std::make_unique<RunningState>();
+  ReceiverSettings rs;
   try {
-    receiver = std::make_unique<MulticastReceiver>(rs, InterfaceTable::from_system());
+    if (!priv->stop.valid() || !priv->recheck.valid()) throw_system_error("cannot create an eventfd", EMFILE);
+    rs.groups = about_setting("groups", [&] { return parse_group_list(s.socket.groups); });
+    rs.sources = about_setting("sources", [&] { return parse_source_list(s.socket.sources); });
+    rs.block_sources = about_setting("block-sources", [&] { return parse_source_list(s.socket.block_sources); });
+    rs.port = static_cast<uint16_t>(s.socket.port);
+    rs.iface = s.socket.iface;
+    rs.reuse = s.socket.reuse;
+    rs.loop = s.socket.loop;
+    rs.buffer_size = s.socket.buffer_size;
+    rs.log = mcastexpert_plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
+    running->receiver = std::make_unique<MulticastReceiver>(rs, InterfaceTable::from_system());
   } catch (const Error& e) {
-    mcastexpert_plugin::post_error(GST_ELEMENT(self), e, GST_RESOURCE_ERROR_OPEN_READ);
+    post_error(self, e, s);
     return FALSE;
   }
-
-  for (const auto& m : receiver->memberships())
+  const MulticastReceiver& receiver = *running->receiver;
+  running->opened_with = s.socket;
+  for (const auto& g : receiver.groups()) running->group_names.push_back(g.address.to_string());
+  for (const auto& m : receiver.memberships()) {
+    running->ifnames[m.ifindex] = m.ifname;
     GST_INFO_OBJECT(self, "joined %s on %s (index %u)%s", m.group.to_string().c_str(), m.ifname.c_str(), m.ifindex,
                     rs.sources.empty() ? "" : " for the listed sources");
-  const int granted = receiver->stats().granted_buffer_size;
-  bool warn_buffer;
-  {
-    std::lock_guard<std::mutex> lock(priv->settings_lock);
-    warn_buffer = priv->settings.buffer_size_set;
   }
-  if (warn_buffer && rs.buffer_size > 0 && granted < rs.buffer_size) {
+  const int granted = receiver.stats().granted_buffer_size;
+  if (s.socket.buffer_size_set && rs.buffer_size > 0 && granted < rs.buffer_size) {
     GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
                         ("Asked for a %d-byte receive buffer, got %d: the kernel caps it at net.core.rmem_max",
                          rs.buffer_size, granted),
@@ -633,17 +707,12 @@ static gboolean open_receiver(GstMcastExpertSrc* self) {
     GST_INFO_OBJECT(self, "receive buffer: asked %d bytes, got %d (net.core.rmem_max caps it without CAP_NET_ADMIN)",
                     rs.buffer_size, granted);
   }
-  const uint16_t port = receiver->port();
+  const uint16_t port = receiver.port();
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
-    priv->receiver = std::move(receiver);
-    priv->receiver_stale = false;
+    priv->running = std::move(running);
   }
-  if (requested_port == 0) {
-    {
-      std::lock_guard<std::mutex> lock(priv->settings_lock);
-      priv->settings.port = port;
-    }
+  if (s.socket.port == 0) {
     GST_INFO_OBJECT(self, "bound to free port %u", port);
     g_object_notify(G_OBJECT(self), "port");
   }
@@ -651,13 +720,17 @@ static gboolean open_receiver(GstMcastExpertSrc* self) {
 }
 
 static void close_receiver(GstMcastExpertSrc* self) {
-  std::lock_guard<std::mutex> lock(self->priv->state_lock);
-  self->priv->receiver.reset();
+  std::unique_ptr<RunningState> old;
+  {
+    std::lock_guard<std::mutex> lock(self->priv->state_lock);
+    old = std::move(self->priv->running);
+  }
 }
 
 static GstStateChangeReturn gst_mcastexpert_src_change_state(GstElement* element, GstStateChange transition) {
   auto* self = GST_MCASTEXPERT_SRC(element);
-  if (transition == GST_STATE_CHANGE_NULL_TO_READY && !open_receiver(self)) return GST_STATE_CHANGE_FAILURE;
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY && !open_receiver(self, settings_snapshot(self->priv)))
+    return GST_STATE_CHANGE_FAILURE;
   const GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(gst_mcastexpert_src_parent_class)->change_state(element, transition);
   if (transition == GST_STATE_CHANGE_READY_TO_NULL) close_receiver(self);
@@ -669,7 +742,8 @@ static GstCaps* gst_mcastexpert_src_get_caps(GstBaseSrc* src, GstCaps* filter) {
   GstCaps* caps;
   {
     std::lock_guard<std::mutex> lock(self->priv->settings_lock);
-    caps = self->priv->settings.caps ? gst_caps_ref(self->priv->settings.caps.get()) : gst_caps_new_any();
+    GstCaps* set = self->priv->settings.caps.get();
+    caps = set != nullptr ? gst_caps_ref(set) : gst_caps_new_any();
   }
   if (filter != nullptr) {
     GstCaps* both = gst_caps_intersect_full(filter, caps, GST_CAPS_INTERSECT_FIRST);
@@ -679,96 +753,64 @@ static GstCaps* gst_mcastexpert_src_get_caps(GstBaseSrc* src, GstCaps* filter) {
   return caps;
 }
 
-static void release_spares(McastExpertSrcPrivate* priv) {
-  for (auto& spare : priv->spares) {
-    gst_memory_unmap(mcastexpert_plugin::datagram_memory(spare.buffer), &spare.map);
-    gst_buffer_unref(spare.buffer);
-  }
-  priv->spares.clear();
-}
+// --- streaming state ---
 
 static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
   auto* self = GST_MCASTEXPERT_SRC(src);
   auto* priv = self->priv;
+  const Settings s = settings_snapshot(priv);
   bool reopen;
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
-    reopen = !priv->receiver || priv->receiver_stale;
+    reopen = !priv->running || priv->running->opened_with != s.socket;
   }
   if (reopen) {
     close_receiver(self);
-    if (!open_receiver(self)) return FALSE;
-  }
-  {
-    std::lock_guard<std::mutex> lock(priv->settings_lock);
-    const Settings& s = priv->settings;
-    priv->running.mtu = s.mtu;
-    priv->running.batch_size = s.batch_size;
-    priv->running.timeout = s.timeout;
-    priv->running.retrieve_sender_address = s.retrieve_sender_address;
-    priv->running.skip_first_bytes = s.skip_first_bytes;
+    if (!open_receiver(self, s)) return FALSE;
   }
 
-  priv->group_names.clear();
-  priv->ifnames.clear();
-  {
-    std::lock_guard<std::mutex> lock(priv->state_lock);
-    for (const auto& g : priv->receiver->groups()) priv->group_names.push_back(g.address.to_string());
-    for (const auto& m : priv->receiver->memberships()) priv->ifnames[m.ifindex] = m.ifname;
-    priv->port = priv->receiver->port();
-  }
-
-  priv->pool = mcastexpert_plugin::datagram_pool_new();
-  GstStructure* config = gst_buffer_pool_get_config(priv->pool);
-  gst_buffer_pool_config_set_params(config, nullptr, priv->running.mtu, 0, 0);
-  if (!gst_buffer_pool_set_config(priv->pool, config) || !gst_buffer_pool_set_active(priv->pool, TRUE)) {
-    GST_ELEMENT_ERROR(self, RESOURCE, NO_SPACE_LEFT, ("Cannot set up a buffer pool"), (nullptr));
-    gst_clear_object(&priv->pool);
+  GstBufferPool* pool = mcastexpert_plugin::datagram_pool_new();
+  GstStructure* config = gst_buffer_pool_get_config(pool);
+  gst_buffer_pool_config_set_params(config, nullptr, s.mtu, 0, 0);
+  if (!gst_buffer_pool_set_config(pool, config) || !gst_buffer_pool_set_active(pool, TRUE)) {
+    gst_object_unref(pool);
+    GST_ELEMENT_ERROR(self, RESOURCE, NO_SPACE_LEFT, ("Cannot set up a buffer pool of %u-byte buffers", s.mtu),
+                      (nullptr));
     return FALSE;
   }
-  priv->slots.assign(priv->running.batch_size, ReceiveSlot{});
-  priv->last_batch_full = false;
-  priv->last_data_monotonic = g_get_monotonic_time();
-  priv->last_sender.reset();
-  priv->warned_skip = false;
+  auto streaming = std::make_unique<StreamingState>(pool);
+  streaming->live = s.live;
+  streaming->port = priv->running->receiver->port();
+  streaming->slots.assign(s.batch_size, ReceiveSlot{});
+  streaming->last_data_monotonic = g_get_monotonic_time();
+  priv->streaming = std::move(streaming);
   return TRUE;
 }
 
 static gboolean gst_mcastexpert_src_stop(GstBaseSrc* src) {
-  auto* priv = GST_MCASTEXPERT_SRC(src)->priv;
-  release_spares(priv);
-  for (GstBuffer* buf : priv->pending) gst_buffer_unref(buf);
-  priv->pending.clear();
-  priv->last_sender.reset();
-  if (priv->pool != nullptr) {
-    gst_buffer_pool_set_active(priv->pool, FALSE);
-    gst_clear_object(&priv->pool);
-  }
+  GST_MCASTEXPERT_SRC(src)->priv->streaming.reset();
   return TRUE;
 }
 
 static gboolean gst_mcastexpert_src_unlock(GstBaseSrc* src) {
-  auto* priv = GST_MCASTEXPERT_SRC(src)->priv;
-  std::lock_guard<std::mutex> lock(priv->state_lock);
-  if (priv->receiver) priv->receiver->wake();
+  GST_MCASTEXPERT_SRC(src)->priv->stop.wake();
   return TRUE;
 }
 
 static gboolean gst_mcastexpert_src_unlock_stop(GstBaseSrc* src) {
-  auto* priv = GST_MCASTEXPERT_SRC(src)->priv;
-  std::lock_guard<std::mutex> lock(priv->state_lock);
-  if (priv->receiver) priv->receiver->clear_wake();
+  GST_MCASTEXPERT_SRC(src)->priv->stop.clear();
   return TRUE;
 }
 
 // The sender's address as a GSocketAddress; the last one is kept, so a stream from one sender costs no allocation.
-static GSocketAddress* sender_address(McastExpertSrcPrivate* priv, const sockaddr_storage& sender) {
+static GSocketAddress* sender_address(StreamingState& st, const sockaddr_storage& sender) {
   const socklen_t len = sender.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-  if (!priv->last_sender || memcmp(&priv->last_sender_raw, &sender, len) != 0) {
-    priv->last_sender.reset(g_socket_address_new_from_native(const_cast<sockaddr_storage*>(&sender), len));
-    priv->last_sender_raw = sender;
+  if (st.last_sender == nullptr || memcmp(&st.last_sender_raw, &sender, len) != 0) {
+    if (st.last_sender != nullptr) g_object_unref(st.last_sender);
+    st.last_sender = g_socket_address_new_from_native(const_cast<sockaddr_storage*>(&sender), len);
+    st.last_sender_raw = sender;
   }
-  return priv->last_sender.get();
+  return st.last_sender;
 }
 
 // The metas stay on the pool's buffers (GST_META_FLAG_POOLED) and are rewritten only where a value changed, so a
@@ -777,8 +819,8 @@ static void mark_pooled(GstMeta* meta) {
   GST_META_FLAGS(meta) = static_cast<GstMetaFlags>(GST_META_FLAGS(meta) | GST_META_FLAG_POOLED);
 }
 
-static void set_sender_meta(McastExpertSrcPrivate* priv, GstBuffer* buf, const sockaddr_storage& sender) {
-  GSocketAddress* addr = sender_address(priv, sender);
+static void set_sender_meta(StreamingState& st, GstBuffer* buf, const sockaddr_storage& sender) {
+  GSocketAddress* addr = sender_address(st, sender);
   GstNetAddressMeta* meta = gst_buffer_get_net_address_meta(buf);
   if (meta == nullptr) {
     meta = gst_buffer_add_net_address_meta(buf, addr);
@@ -789,7 +831,8 @@ static void set_sender_meta(McastExpertSrcPrivate* priv, GstBuffer* buf, const s
   }
 }
 
-static void set_receive_meta(McastExpertSrcPrivate* priv, GstBuffer* buf, const ReceiveSlot& slot) {
+static void set_receive_meta(const RunningState& running, const StreamingState& st, GstBuffer* buf,
+                             const ReceiveSlot& slot) {
   // By API type, not by name: a name look-up takes a global lock and a hash per call.
   static const GType api = gst_meta_get_info(MCASTEXPERT_RECEIVE_META_NAME)->api;
   auto* meta = reinterpret_cast<GstCustomMeta*>(gst_buffer_get_meta(buf, api));
@@ -804,19 +847,19 @@ static void set_receive_meta(McastExpertSrcPrivate* priv, GstBuffer* buf, const 
   static const GQuark q_ifindex = g_quark_from_static_string("ifindex");
   static const GQuark q_ifname = g_quark_from_static_string("ifname");
   GstStructure* s = gst_custom_meta_get_structure(meta);
-  const std::string& group = priv->group_names[slot.group_index];
+  const std::string& group = running.group_names[slot.group_index];
   const GValue* old_group = gst_structure_id_get_value(s, q_group);
   if (old_group == nullptr || group != g_value_get_string(old_group))
     gst_structure_id_set(s, q_group, G_TYPE_STRING, group.c_str(), nullptr);
   const GValue* old_index = gst_structure_id_get_value(s, q_ifindex);
   if (old_index == nullptr || g_value_get_uint(old_index) != slot.ifindex) {
-    const auto it = priv->ifnames.find(slot.ifindex);
+    const auto it = running.ifnames.find(slot.ifindex);
     gst_structure_id_set(s, q_ifindex, G_TYPE_UINT, slot.ifindex, q_ifname, G_TYPE_STRING,
-                         it != priv->ifnames.end() ? it->second.c_str() : "", nullptr);
+                         it != running.ifnames.end() ? it->second.c_str() : "", nullptr);
   }
   const GValue* old_port = gst_structure_id_get_value(s, q_port);
-  if (old_port == nullptr || g_value_get_uint(old_port) != priv->port)
-    gst_structure_id_set(s, q_port, G_TYPE_UINT, priv->port, nullptr);
+  if (old_port == nullptr || g_value_get_uint(old_port) != st.port)
+    gst_structure_id_set(s, q_port, G_TYPE_UINT, static_cast<guint>(st.port), nullptr);
 }
 
 // The first `len` bytes of a read, in the spare buffer it was read into (taking it). Bytes past the buffer's size
@@ -841,9 +884,9 @@ static GstBuffer* take_spare(GstMcastExpertSrc* self, SpareBuffer& spare, const 
 }
 
 // Bytes [offset, offset + len) of a read that the kernel coalesced (UDP GRO), copied into a buffer of their own.
-static GstBuffer* copy_segment(McastExpertSrcPrivate* priv, const ReceiveSlot& slot, size_t offset, size_t len) {
+static GstBuffer* copy_segment(StreamingState& st, const ReceiveSlot& slot, size_t offset, size_t len) {
   GstBuffer* buf = nullptr;
-  if (len > slot.capacity || gst_buffer_pool_acquire_buffer(priv->pool, &buf, nullptr) != GST_FLOW_OK)
+  if (len > slot.capacity || gst_buffer_pool_acquire_buffer(st.pool, &buf, nullptr) != GST_FLOW_OK)
     buf = gst_buffer_new_allocate(nullptr, len, nullptr);
   GstMemory* mem = mcastexpert_plugin::datagram_memory(buf);
   GstMapInfo map;
@@ -858,14 +901,15 @@ static GstBuffer* copy_segment(McastExpertSrcPrivate* priv, const ReceiveSlot& s
 static GstBuffer* finish_buffer(GstMcastExpertSrc* self, GstBuffer* buf, const ReceiveSlot& slot,
                                 GstClockTime timestamp) {
   auto* priv = self->priv;
-  const gint skip = priv->running.skip_first_bytes;
+  StreamingState& st = *priv->streaming;
+  const gint skip = st.live.skip_first_bytes;
   if (skip > 0) {
     const size_t size = gst_buffer_get_size(buf);
     if (static_cast<size_t>(skip) >= size) {
-      if (!priv->warned_skip)
+      if (!st.warned_skip)
         GST_ELEMENT_WARNING(self, STREAM, DECODE, ("Datagram of %zu bytes is too short to skip %d bytes", size, skip),
                             ("dropping such datagrams; check skip-first-bytes"));
-      priv->warned_skip = true;
+      st.warned_skip = true;
       gst_buffer_unref(buf);
       return nullptr;
     }
@@ -873,90 +917,120 @@ static GstBuffer* finish_buffer(GstMcastExpertSrc* self, GstBuffer* buf, const R
   }
   GST_BUFFER_PTS(buf) = timestamp;
   GST_BUFFER_DTS(buf) = timestamp;
-  if (priv->running.retrieve_sender_address) set_sender_meta(priv, buf, slot.sender);
-  set_receive_meta(priv, buf, slot);
+  if (st.live.retrieve_sender_address) {
+    set_sender_meta(st, buf, slot.sender);
+  } else if (GstNetAddressMeta* meta = gst_buffer_get_net_address_meta(buf)) {
+    gst_buffer_remove_meta(buf, &meta->meta);  // a pooled buffer keeps it from when it was on
+  }
+  set_receive_meta(*priv->running, st, buf, slot);
   return buf;
 }
 
 // Appends the buffers of one accepted read to `out`: one per datagram, several when the kernel coalesced a burst.
 static void emit_read(GstMcastExpertSrc* self, SpareBuffer& spare, const ReceiveSlot& slot, GstClockTime timestamp,
                       std::vector<GstBuffer*>& out) {
-  auto* priv = self->priv;
+  StreamingState& st = *self->priv->streaming;
   const size_t segment = slot.segments > 1 ? slot.segment_size : slot.length;
   const size_t first = out.size();
   out.push_back(nullptr);  // the first datagram's place; its bytes live in the spare, which is taken last
   for (size_t k = 1; k < slot.segments; ++k) {
     const size_t offset = k * segment;
     GstBuffer* buf =
-        finish_buffer(self, copy_segment(priv, slot, offset, std::min(segment, slot.length - offset)), slot, timestamp);
+        finish_buffer(self, copy_segment(st, slot, offset, std::min(segment, slot.length - offset)), slot, timestamp);
     if (buf != nullptr) out.push_back(buf);
   }
   out[first] = finish_buffer(self, take_spare(self, spare, slot, segment), slot, timestamp);
   if (out[first] == nullptr) out.erase(out.begin() + static_cast<std::ptrdiff_t>(first));
 }
 
+// The live settings, read again for each batch: a change made while PLAYING applies to the next datagram.
+static void refresh_live_settings(McastExpertSrcPrivate* priv) {
+  std::lock_guard<std::mutex> lock(priv->settings_lock);
+  priv->streaming->live = priv->settings.live;
+}
+
+// How long to wait for data before the timeout message is due (-1: no timeout).
+static int wait_timeout_ms(const StreamingState& st) {
+  if (st.live.timeout == 0) return -1;
+  const gint64 elapsed_us = std::max<gint64>(0, g_get_monotonic_time() - st.last_data_monotonic);
+  return poll_timeout_ms(remaining_ns(st.live.timeout, static_cast<uint64_t>(elapsed_us) * 1000));
+}
+
+// Waits for data, posting the timeout message as it falls due. FLOW_OK when there is something to read.
+static GstFlowReturn wait_for_data(GstMcastExpertSrc* self, MulticastReceiver& receiver) {
+  auto* priv = self->priv;
+  StreamingState& st = *priv->streaming;
+  while (true) {
+    MulticastReceiver::WaitResult waited;
+    try {
+      waited = receiver.wait(wait_timeout_ms(st), priv->stop, priv->recheck);
+    } catch (const Error& e) {
+      post_error(self, e, settings_snapshot(priv));
+      return GST_FLOW_ERROR;
+    }
+    switch (waited) {
+      case MulticastReceiver::WaitResult::Readable: return GST_FLOW_OK;
+      case MulticastReceiver::WaitResult::Stopped: return GST_FLOW_FLUSHING;
+      case MulticastReceiver::WaitResult::Recheck:
+        priv->recheck.clear();
+        refresh_live_settings(priv);
+        continue;
+      case MulticastReceiver::WaitResult::TimedOut: break;
+    }
+    // A wait longer than poll() can take ends early: post only once the whole period has passed.
+    if (st.live.timeout == 0 || wait_timeout_ms(st) > 0) continue;
+    GST_DEBUG_OBJECT(self, "no data for %" G_GUINT64_FORMAT " ns", st.live.timeout);
+    gst_element_post_message(
+        GST_ELEMENT(self),
+        gst_message_new_element(GST_OBJECT(self), gst_structure_new("GstUDPSrcTimeout", "timeout", G_TYPE_UINT64,
+                                                                    st.live.timeout, nullptr)));
+    st.last_data_monotonic = g_get_monotonic_time();
+  }
+}
+
 static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** out) {
   auto* self = GST_MCASTEXPERT_SRC(psrc);
   auto* priv = self->priv;
-  MulticastReceiver* receiver = priv->receiver.get();  // stable from start to stop
-  const size_t batch = priv->slots.size();
+  StreamingState& st = *priv->streaming;
+  MulticastReceiver& receiver = *priv->running->receiver;  // stable from start to stop
+  const size_t batch = st.slots.size();
   // num-buffers counts create() calls: while it is set, hand out one buffer per call, the rest of a batch waiting.
   const bool one_at_a_time = GST_BASE_SRC(self)->num_buffers > 0;
-  if (!priv->pending.empty()) {
-    *out = priv->pending.front();
-    priv->pending.pop_front();
+  if (!st.pending.empty()) {
+    *out = st.pending.front();
+    st.pending.pop_front();
     return GST_FLOW_OK;
   }
 
   while (true) {
+    refresh_live_settings(priv);
     // Buffers for a full batch; those a batch did not use wait, mapped, for the next one.
-    while (priv->spares.size() < batch) {
+    while (st.spares.size() < batch) {
       SpareBuffer spare;
-      if (gst_buffer_pool_acquire_buffer(priv->pool, &spare.buffer, nullptr) != GST_FLOW_OK) return GST_FLOW_FLUSHING;
+      if (gst_buffer_pool_acquire_buffer(st.pool, &spare.buffer, nullptr) != GST_FLOW_OK) return GST_FLOW_FLUSHING;
       gst_memory_map(mcastexpert_plugin::datagram_memory(spare.buffer), &spare.map, GST_MAP_WRITE);
-      priv->spares.push_back(spare);
+      st.spares.push_back(spare);
     }
     // After a full batch more is likely waiting: read at once. Otherwise wait first (one poll per batch).
-    if (!priv->last_batch_full) {
-      int timeout_ms = -1;
-      if (priv->running.timeout > 0) {
-        const gint64 elapsed_us = g_get_monotonic_time() - priv->last_data_monotonic;
-        const gint64 remaining_us = static_cast<gint64>(priv->running.timeout / 1000) - elapsed_us;
-        timeout_ms = remaining_us <= 0 ? 0 : static_cast<int>((remaining_us + 999) / 1000);
-      }
-      MulticastReceiver::WaitResult waited;
-      try {
-        waited = receiver->wait(timeout_ms);
-      } catch (const Error& e) {
-        mcastexpert_plugin::post_error(GST_ELEMENT(self), e, GST_RESOURCE_ERROR_READ);
-        return GST_FLOW_ERROR;
-      }
-      if (waited == MulticastReceiver::WaitResult::Woken) return GST_FLOW_FLUSHING;
-      if (waited == MulticastReceiver::WaitResult::TimedOut) {
-        GST_DEBUG_OBJECT(self, "no data for %" G_GUINT64_FORMAT " ns", priv->running.timeout);
-        gst_element_post_message(
-            GST_ELEMENT(self),
-            gst_message_new_element(GST_OBJECT(self), gst_structure_new("GstUDPSrcTimeout", "timeout", G_TYPE_UINT64,
-                                                                        priv->running.timeout, nullptr)));
-        priv->last_data_monotonic = g_get_monotonic_time();
-        continue;
-      }
+    if (!st.last_batch_full) {
+      const GstFlowReturn waited = wait_for_data(self, receiver);
+      if (waited != GST_FLOW_OK) return waited;
     }
 
     for (size_t i = 0; i < batch; ++i) {
-      priv->slots[i].data = priv->spares[i].map.data;
-      priv->slots[i].capacity = priv->spares[i].map.size;
+      st.slots[i].data = st.spares[i].map.data;
+      st.slots[i].capacity = st.spares[i].map.size;
     }
     size_t n;
     try {
-      n = receiver->receive(priv->slots.data(), batch);
+      n = receiver.receive(st.slots.data(), batch);
     } catch (const Error& e) {
-      mcastexpert_plugin::post_error(GST_ELEMENT(self), e, GST_RESOURCE_ERROR_READ);
+      post_error(self, e, settings_snapshot(priv));
       return GST_FLOW_ERROR;
     }
-    priv->last_batch_full = n == batch;
+    st.last_batch_full = n == batch;
     if (n == 0) continue;
-    priv->last_data_monotonic = g_get_monotonic_time();
+    st.last_data_monotonic = g_get_monotonic_time();
 
     // One clock reading per batch; each datagram's own kernel arrival time places it before that.
     GstClockTime now_running = GST_CLOCK_TIME_NONE;
@@ -971,10 +1045,10 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
       gst_object_unref(clock);
     }
 
-    auto& ready = priv->ready;
+    auto& ready = st.ready;
     ready.clear();
     for (size_t i = 0; i < n; ++i) {
-      const ReceiveSlot& slot = priv->slots[i];
+      const ReceiveSlot& slot = st.slots[i];
       if (slot.verdict != Verdict::Accepted) continue;
       GstClockTime ts = now_running;
       if (GST_CLOCK_TIME_IS_VALID(now_running) && slot.arrival_realtime_ns > 0 &&
@@ -982,18 +1056,18 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
         const GstClockTime age = static_cast<GstClockTime>(now_realtime - slot.arrival_realtime_ns);
         ts = age < now_running ? now_running - age : 0;
       }
-      emit_read(self, priv->spares[i], slot, ts, ready);
+      emit_read(self, st.spares[i], slot, ts, ready);
     }
     // Keep the spares that were not consumed (rejected datagrams, or slots past n), in order.
     size_t keep = 0;
-    for (auto& spare : priv->spares)
-      if (spare.buffer != nullptr) priv->spares[keep++] = spare;
-    priv->spares.resize(keep);
+    for (auto& spare : st.spares)
+      if (spare.buffer != nullptr) st.spares[keep++] = spare;
+    st.spares.resize(keep);
     if (ready.empty()) continue;
 
     if (ready.size() == 1 || one_at_a_time) {
       *out = ready.front();
-      priv->pending.insert(priv->pending.end(), ready.begin() + 1, ready.end());
+      st.pending.insert(st.pending.end(), ready.begin() + 1, ready.end());
     } else {
       GstBufferList* list = gst_buffer_list_new_sized(static_cast<guint>(ready.size()));
       for (GstBuffer* buf : ready) gst_buffer_list_add(list, buf);

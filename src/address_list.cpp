@@ -100,24 +100,30 @@ std::string GroupEntry::to_string() const {
   return (address.is_v6() ? "[" + addr + "]" : addr) + ":" + std::to_string(*port);
 }
 
+GroupEntry parse_group_entry(const std::string& entry, const GroupListRules& rules) {
+  const auto parts = split_entry(entry);
+  GroupEntry group;
+  group.address = parse_address(entry, parts.address);
+  if (!group.address.is_multicast())
+    bad(entry, "is not a multicast address (" + std::string(multicast_range(group.address.family())) + ")",
+        "use a multicast group such as 239.255.0.1 or ff15::1");
+  if (parts.port) {
+    if (!rules.allow_port) bad(entry, "has a port, which this list does not take", "set the port on its own");
+    group.port = parse_port(entry, *parts.port);
+  }
+  if (!parts.scope.empty()) {
+    if (group.address.is_v4()) bad(entry, "has a %scope, which only IPv6 addresses take", "name the interface instead");
+    if (!rules.allow_scope)
+      bad(entry, "has a %scope, which a destination does not take", "name the interface to send by with iface");
+    group.scope = std::string(parts.scope);
+  }
+  return group;
+}
+
 std::vector<GroupEntry> parse_group_list(std::string_view text, const GroupListRules& rules) {
   std::vector<GroupEntry> groups;
   for (const auto& entry : split_list(text)) {
-    const auto parts = split_entry(entry);
-    GroupEntry group;
-    group.address = parse_address(entry, parts.address);
-    if (!group.address.is_multicast())
-      bad(entry, "is not a multicast address (" + std::string(multicast_range(group.address.family())) + ")",
-          "use a multicast group such as 239.255.0.1 or ff15::1");
-    if (parts.port) {
-      if (!rules.allow_port) bad(entry, "has a port, which this list does not take", "set the port on its own");
-      group.port = parse_port(entry, *parts.port);
-    }
-    if (!parts.scope.empty()) {
-      if (group.address.is_v4())
-        bad(entry, "has a %scope, which only IPv6 addresses take", "name the interface instead");
-      group.scope = std::string(parts.scope);
-    }
+    GroupEntry group = parse_group_entry(entry, rules);
     if (rules.one_family && !groups.empty() && groups.front().address.family() != group.address.family())
       bad(entry,
           "is " + std::string(family_name(group.address.family())) + " but '" + groups.front().to_string() + "' is " +

@@ -28,7 +28,12 @@ struct GroupEntry {
 struct GroupListRules {
   bool allow_port = false;  // accept "group:port" / "[v6]:port"
   bool one_family = true;   // refuse a list that mixes IPv4 and IPv6
+  bool allow_scope = true;  // accept an IPv6 "%scope" (a receiver's interface); a sender names interfaces apart
 };
+
+// Parses one entry of a group list ("239.1.2.3", "[ff15::1]:5004", "ff02::1%eth0"): the one rule for what a group
+// is, whoever asks (property setters, URIs, signals, start). Throws Error(InvalidSetting) naming the entry.
+GroupEntry parse_group_entry(const std::string& entry, const GroupListRules& rules = {});
 
 // Parses "239.1.2.3, ff15::1, [ff15::2]:5004": whitespace around entries is ignored, duplicates are dropped (the
 // first stays), order is kept. Throws Error(InvalidSetting) naming the entry at fault. An empty text gives an empty

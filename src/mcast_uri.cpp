@@ -28,6 +28,7 @@ std::string percent_decode(std::string_view uri, std::string_view text) {
       const int hi = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
       const int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
       if (hi < 0 || lo < 0) bad(uri, "has a broken %-escape");
+      if (hi == 0 && lo == 0) bad(uri, "has an escaped NUL (%00), which no value may hold");
       out += static_cast<char>(hi * 16 + lo);
       i += 2;
     } else {
@@ -37,10 +38,12 @@ std::string percent_decode(std::string_view uri, std::string_view text) {
   return out;
 }
 
-std::string percent_encode(const std::string& text) {
+// `keep` names the characters besides the unreserved ones that stay as they are.
+std::string percent_encode(const std::string& text, std::string_view keep = ":,") {
   std::string out;
   for (const unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == ',') {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+        keep.find(static_cast<char>(c)) != std::string_view::npos) {
       out += static_cast<char>(c);
     } else {
       char buf[4];
@@ -69,7 +72,10 @@ McastUri McastUri::parse(std::string_view uri) {
 
   McastUri result;
   std::string_view port_text;
-  if (!rest.empty() && rest.front() == '[') {
+  if (rest.find(',') != std::string_view::npos) {
+    // Several groups: the authority is a group list as the groups property takes it, ports and brackets included.
+    result.groups = percent_decode(uri, rest);
+  } else if (!rest.empty() && rest.front() == '[') {
     const auto close = rest.find(']');
     if (close == std::string_view::npos) bad(uri, "opens '[' without closing it");
     result.groups = percent_decode(uri, rest.substr(1, close - 1));
@@ -77,12 +83,14 @@ McastUri McastUri::parse(std::string_view uri) {
     if (!after.empty()) {
       if (after.front() != ':') bad(uri, "has text after ']' that is not ':port'");
       port_text = after.substr(1);
+      if (port_text.empty()) bad(uri, "has a port that is not 1 to 65535");
     }
   } else {
     const auto colon = rest.rfind(':');
     if (colon != std::string_view::npos && rest.find(':') == colon) {
       result.groups = percent_decode(uri, rest.substr(0, colon));
       port_text = rest.substr(colon + 1);
+      if (port_text.empty()) bad(uri, "has a port that is not 1 to 65535");
     } else {
       result.groups = percent_decode(uri, rest);
     }
@@ -111,9 +119,14 @@ McastUri McastUri::parse(std::string_view uri) {
 }
 
 std::string McastUri::to_string() const {
-  const bool v6 = groups.find(':') != std::string::npos;
-  std::string text = "mcast://" + (v6 ? "[" + percent_encode(groups) + "]" : percent_encode(groups));
-  if (port) text += ":" + std::to_string(*port);
+  std::string text = "mcast://";
+  if (groups.find(',') != std::string::npos) {
+    text += percent_encode(groups, ":,[]");  // a list: its entries carry their own brackets and ports
+  } else {
+    const bool v6 = groups.find(':') != std::string::npos;
+    text += v6 ? "[" + percent_encode(groups, ":") + "]" : percent_encode(groups, ":");
+    if (port) text += ":" + std::to_string(*port);
+  }
   for (size_t i = 0; i < query.size(); ++i)
     text += (i == 0 ? "?" : "&") + percent_encode(query[i].first) + "=" + percent_encode(query[i].second);
   return text;

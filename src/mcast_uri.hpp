@@ -10,13 +10,16 @@
 namespace mcastexpert {
 
 struct McastUri {
-  std::string groups;                                      // the host part: one group, or several separated by commas
-  std::optional<uint16_t> port;                            // the port part, if any
+  // The authority: one group (with an optional port, which goes to `port`), or a group list written as the groups
+  // property takes it, entries separated by commas (each with its own port where the element allows one).
+  std::string groups;
+  std::optional<uint16_t> port;                            // the single group's port part, if any
   std::vector<std::pair<std::string, std::string>> query;  // percent-decoded key=value pairs, in order
 
   // Parses; throws Error(InvalidSetting) naming what is wrong.
   static McastUri parse(std::string_view uri);
-  // Builds the canonical text back: "mcast://239.1.2.3:5004?iface=eth1".
+  // Builds the canonical text back: "mcast://239.1.2.3:5004?iface=eth1"; a list is written as it is, its port (which
+  // a list cannot carry in the authority) left to the caller's query.
   std::string to_string() const;
 };
 

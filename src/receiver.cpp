@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -171,9 +170,6 @@ void MulticastReceiver::open_socket(const InterfaceTable& table) {
   }
   port_ = bound_port(socket_.get());
   opt.log("bound to " + std::string(family_ == Family::V4 ? "0.0.0.0" : "[::]") + ":" + std::to_string(port_));
-
-  wake_fd_ = UniqueFd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-  if (!wake_fd_) throw_system_error("cannot create an eventfd", errno);
 }
 
 void MulticastReceiver::join_all() {
@@ -227,28 +223,19 @@ void ReceiveSlot::copy(size_t offset, size_t len, uint8_t* out) const {
   if (len > 0) std::memcpy(out, overflow + (offset - capacity), len);
 }
 
-MulticastReceiver::WaitResult MulticastReceiver::wait(int timeout_ms) {
-  pollfd fds[2] = {{socket_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
+MulticastReceiver::WaitResult MulticastReceiver::wait(int timeout_ms, const Waker& stop, const Waker& recheck) {
+  pollfd fds[3] = {{socket_.get(), POLLIN, 0}, {stop.fd(), POLLIN, 0}, {recheck.fd(), POLLIN, 0}};
   while (true) {
-    const int n = poll(fds, 2, timeout_ms);
+    const int n = poll(fds, 3, timeout_ms);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_system_error("waiting for datagrams failed", errno);
     }
     if (n == 0) return WaitResult::TimedOut;
-    if (fds[1].revents != 0) return WaitResult::Woken;
+    if (fds[1].revents != 0) return WaitResult::Stopped;
+    if (fds[2].revents != 0) return WaitResult::Recheck;
     return WaitResult::Readable;
   }
-}
-
-void MulticastReceiver::wake() {
-  const uint64_t one = 1;
-  [[maybe_unused]] const ssize_t n = write(wake_fd_.get(), &one, sizeof one);
-}
-
-void MulticastReceiver::clear_wake() {
-  uint64_t value = 0;
-  [[maybe_unused]] const ssize_t n = read(wake_fd_.get(), &value, sizeof value);
 }
 
 uint64_t MulticastReceiver::kernel_drops() const {
@@ -329,8 +316,8 @@ size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {
     throw_system_error("receiving datagrams failed", errno);
   }
 
-  uint64_t accepted = 0, accepted_bytes = 0, truncated = 0;
-  uint64_t rejected[6] = {};
+  uint64_t accepted = 0, accepted_bytes = 0;
+  std::array<uint64_t, kVerdictCount> judged{};
   for (int i = 0; i < n; ++i) {
     ReceiveSlot& slot = slots[i];
     const msghdr& h = s.messages[i].msg_hdr;
@@ -340,7 +327,6 @@ size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {
     slot.segments = 1;
     slot.arrival_realtime_ns = 0;
     slot.ifindex = 0;
-    if (h.msg_flags & MSG_TRUNC) ++truncated;  // cannot happen: the overflow holds the largest datagram
 
     std::optional<IpAddress> destination;
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
@@ -374,26 +360,18 @@ size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {
       stats_.group_packets[slot.group_index].add(slot.segments);
       stats_.group_bytes[slot.group_index].add(slot.length);
     } else {
-      rejected[static_cast<int>(slot.verdict)] += slot.segments;
+      judged[static_cast<size_t>(slot.verdict)] += slot.segments;
       if (settings_.log)
         settings_.log("dropped a datagram from " + sockaddr_text(slot.sender) + " to " +
                       (destination ? destination->to_string() : std::string("?")) + " on interface " +
-                      std::to_string(slot.ifindex) + ": " +
-                      (slot.verdict == Verdict::WrongGroup         ? "not a joined group"
-                       : slot.verdict == Verdict::WrongInterface   ? "joined group, wrong interface"
-                       : slot.verdict == Verdict::Unicast          ? "unicast"
-                       : slot.verdict == Verdict::DisallowedSource ? "source not allowed"
-                                                                   : "sent by this host (loop=false)"));
+                      std::to_string(slot.ifindex) + ": " + rejection_reason(slot.verdict));
     }
   }
   stats_.packets.add(accepted);
   stats_.bytes.add(accepted_bytes);
-  if (truncated) stats_.truncated.add(truncated);
-  if (rejected[1]) stats_.wrong_group.add(rejected[1]);
-  if (rejected[2]) stats_.wrong_interface.add(rejected[2]);
-  if (rejected[3]) stats_.unicast.add(rejected[3]);
-  if (rejected[4]) stats_.disallowed_source.add(rejected[4]);
-  if (rejected[5]) stats_.own_traffic.add(rejected[5]);
+  for (const auto& r : kRejections)
+    if (const uint64_t k = judged[static_cast<size_t>(r.verdict)])
+      stats_.by_verdict[static_cast<size_t>(r.verdict)].add(k);
   return static_cast<size_t>(n);
 }
 

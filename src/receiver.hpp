@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -15,6 +16,8 @@
 #include "interface_table.hpp"
 #include "socket_options.hpp"
 #include "unique_fd.hpp"
+#include "verdict.hpp"
+#include "waker.hpp"
 
 namespace mcastexpert {
 
@@ -37,16 +40,6 @@ struct Membership {
   IpAddress group;
   unsigned ifindex;
   std::string ifname;
-};
-
-// Why a datagram was or was not delivered.
-enum class Verdict : uint8_t {
-  Accepted,
-  WrongGroup,        // a multicast group this receiver did not join (another socket's, on the same port)
-  WrongInterface,    // the right group, on an interface it was not joined on
-  Unicast,           // not multicast at all
-  DisallowedSource,  // not in `sources`, or in `block_sources`
-  OwnTraffic,        // sent by this host, and loop is off
 };
 
 // One datagram's place in a batch. The caller fills `data` and `capacity`; receive() fills the rest.
@@ -77,12 +70,15 @@ struct ReceiverStats {
     void add(uint64_t n) { value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
     uint64_t get() const { return value.load(std::memory_order_relaxed); }
   };
-  Counter packets, bytes, truncated;
-  Counter wrong_group, wrong_interface, unicast, disallowed_source, own_traffic;
+  Counter packets, bytes;
+  std::array<Counter, kVerdictCount> by_verdict;          // datagrams judged so, by Verdict (Accepted unused)
   std::unique_ptr<Counter[]> group_packets, group_bytes;  // per group, by group_index
   int granted_buffer_size = 0;
+  const Counter& rejected(Verdict v) const { return by_verdict[static_cast<size_t>(v)]; }
   uint64_t rejected() const {
-    return wrong_group.get() + wrong_interface.get() + unicast.get() + disallowed_source.get() + own_traffic.get();
+    uint64_t n = 0;
+    for (const auto& r : kRejections) n += rejected(r.verdict).get();
+    return n;
   }
 };
 
@@ -105,12 +101,11 @@ class MulticastReceiver {
   // The largest datagram the family allows (65507 for IPv4, 65527 for IPv6).
   size_t max_datagram() const noexcept;
 
-  enum class WaitResult { Readable, Woken, TimedOut };
-  // Blocks until a datagram is waiting, wake() is called, or timeout_ms passes (-1: no timeout).
-  WaitResult wait(int timeout_ms);
-  // From any thread: makes a current or the next wait() return Woken, until clear_wake().
-  void wake();
-  void clear_wake();
+  enum class WaitResult { Readable, Stopped, Recheck, TimedOut };
+  // Blocks until a datagram is waiting (Readable), `stop` is woken (Stopped: the caller is asked to stop),
+  // `recheck` is woken (Recheck: something the caller waits by changed, such as its timeout), or timeout_ms passes
+  // (-1: no timeout). Neither waker is cleared here.
+  WaitResult wait(int timeout_ms, const Waker& stop, const Waker& recheck);
 
   // Reads up to `count` waiting datagrams without blocking (one system call) and judges each. Returns how many
   // slots were filled, accepted or not (0 when nothing was waiting). Throws Error(Resource) on a socket error.
@@ -125,7 +120,6 @@ class MulticastReceiver {
   ReceiverSettings settings_;
   Family family_ = Family::V4;
   UniqueFd socket_;
-  UniqueFd wake_fd_;
   uint16_t port_ = 0;
   std::vector<Membership> memberships_;
   std::vector<IpAddress> own_addresses_;  // this host's addresses on non-loopback interfaces, for loop=false

@@ -1,8 +1,8 @@
 #include "sender.hpp"
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,16 +14,32 @@
 
 namespace mcastexpert {
 
+// Everything about one interface the sender leaves by: what it is and its socket.
+struct MulticastSender::EgressSocket {
+  Egress info;
+  UniqueFd fd;
+  // The socket is connect()ed to the first destination it serves (a socket usually serves one): sends there name no
+  // address, and the kernel reuses the route it looked up at connect() instead of making one per datagram (multicast
+  // routes are not cached otherwise). Other destinations are named on every send, which a connected UDP socket
+  // allows. Set once, under lock_.
+  bool connected = false;
+  Destination connected_to;
+};
+
 struct MulticastSender::Route {
+  struct Counter {
+    std::atomic<uint64_t> value{0};
+    void add(uint64_t n) { value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    uint64_t get() const { return value.load(std::memory_order_relaxed); }
+  };
+
   Destination destination;
-  size_t egress = 0;
+  std::shared_ptr<EgressSocket> egress;
   sockaddr_storage address{};
   socklen_t address_len = 0;
-  // The egress socket is connected to this destination: sends name no address, and the kernel reuses the route it
-  // looked up at connect() instead of making one per datagram (multicast routes are not cached otherwise).
-  bool connected = false;
-  uint64_t packets = 0, bytes = 0, errors = 0;
-  int last_error = 0;
+  bool connected = false;          // the egress socket is connected to this destination
+  Counter packets, bytes, errors;  // written by the sending thread, read by any
+  int last_error = 0;              // the sending thread's own
 };
 
 namespace {
@@ -36,21 +52,27 @@ bool link_scoped(const IpAddress& group) {
   return group.is_v6() && group.multicast_scope() <= MulticastScope::LinkLocal;
 }
 
-}  // namespace
-
-std::string Destination::to_string() const {
-  return (group.is_v6() ? "[" + group.to_string() + "]" : group.to_string()) + ":" + std::to_string(port);
+// Waits until `fd` has room for more, or `stop` is woken (false).
+bool wait_writable(int fd, const Waker& stop) {
+  pollfd fds[2] = {{fd, POLLOUT, 0}, {stop.fd(), POLLIN, 0}};
+  while (poll(fds, 2, -1) < 0)
+    if (errno != EINTR) return true;  // let the send itself report what is wrong
+  return fds[1].revents == 0;
 }
 
-MulticastSender::MulticastSender(const SenderSettings& settings, const InterfaceTable& table) : settings_(settings) {
+bool would_block(int err) {
+  return err == EAGAIN || err == EWOULDBLOCK;
+}
+
+}  // namespace
+
+MulticastSender::MulticastSender(const SenderSettings& settings, const InterfaceTable& table)
+    : settings_(settings), routes_(std::make_shared<RouteList>()) {
   about_setting("groups", [&] {
-    if (settings_.groups.empty()) invalid("no destination group", "list at least one group, e.g. 239.255.0.1");
-    const auto family = common_family(settings_.groups);
-    if (!family) invalid("the groups mix IPv4 and IPv6", "use one element per family");
-    family_ = *family;
-    for (const auto& entry : settings_.groups)
-      if (!entry.scope.empty())
-        invalid(entry.to_string() + " has a %scope", "name the interface to send by with iface, not in the group");
+    if (settings_.destinations.empty()) invalid("no destination group", "list at least one group, e.g. 239.255.0.1");
+    family_ = settings_.destinations.front().group.family();
+    for (const auto& d : settings_.destinations)
+      if (d.group.family() != family_) invalid("the groups mix IPv4 and IPv6", "use one element per family");
   });
   about_setting("ttl", [&] {
     if (settings_.ttl < 0 || settings_.ttl > 255)
@@ -61,14 +83,15 @@ MulticastSender::MulticastSender(const SenderSettings& settings, const Interface
       invalid("DSCP " + std::to_string(settings_.dscp) + " is out of range", "use 0 to 63, or -1 to leave it alone");
   });
 
+  std::lock_guard<std::mutex> lock(lock_);
   about_setting("iface", [&] {
     for (const auto& iface : resolve_interfaces(table, settings_.iface, InterfaceRole::Send))
-      open_egress(iface, settings_.groups.front().address, false);
+      egresses_.push_back(open_egress(iface, settings_.destinations.front().group, false));
   });
-  for (const auto& entry : settings_.groups)
-    about_setting(settings_.iface.empty() ? "iface" : "groups", [&] {
-      add_routes_for({entry.address, entry.port.value_or(settings_.port)}, &table);
-    });
+  auto routes = std::make_shared<RouteList>();
+  for (const auto& d : settings_.destinations)
+    about_setting(settings_.iface.empty() ? "iface" : "groups", [&] { add_routes_for(d, table, *routes); });
+  routes_ = std::move(routes);
 }
 
 MulticastSender::~MulticastSender() = default;
@@ -77,16 +100,24 @@ size_t MulticastSender::max_datagram() const noexcept {
   return family_ == Family::V4 ? 65507 : 65527;
 }
 
-Egress MulticastSender::open_egress(const NetInterface& iface, const IpAddress& for_group, bool from_route) {
+std::vector<Egress> MulticastSender::egresses() const {
+  std::lock_guard<std::mutex> lock(lock_);
+  std::vector<Egress> out;
+  for (const auto& e : egresses_) out.push_back(e->info);
+  return out;
+}
+
+std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::open_egress(const NetInterface& iface,
+                                                                            const IpAddress& for_group,
+                                                                            bool from_route) {
   const auto source = iface.source_address_for(for_group);
   if (!source)
     throw Error(ErrorKind::InvalidSetting,
                 "interface " + iface.name + " has no " + family_name(family_) + " address to send from",
                 "give it one, or name another interface");
 
+  // Non-blocking: a full queue is waited for in send(), where a stop request can end the wait.
   UniqueFd fd = open_udp_socket(family_);
-  // Sends block (the kernel's queue pushes back on a too-fast pipeline) rather than fail with EAGAIN.
-  fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
   const SocketOptions opt(fd.get(), settings_.log);
   opt.log("egress " + iface.name + " (index " + std::to_string(iface.index) + ", source " + source->to_string() +
           (from_route ? ", chosen by the routing table)" : ", named by the user)"));
@@ -117,35 +148,34 @@ Egress MulticastSender::open_egress(const NetInterface& iface, const IpAddress& 
   // whichever network a copy came by.
   bool bound_ok = false;
   if (settings_.bind_port == 0 && !egresses_.empty()) {
-    const socklen_t len = bound.to_sockaddr(egresses_.front().source_port, bind_addr);
+    const socklen_t len = bound.to_sockaddr(egresses_.front()->info.source_port, bind_addr);
     bound_ok = bind(fd.get(), reinterpret_cast<sockaddr*>(&bind_addr), len) == 0;
   }
   const socklen_t len = bound.to_sockaddr(settings_.bind_port, bind_addr);
   if (!bound_ok && bind(fd.get(), reinterpret_cast<sockaddr*>(&bind_addr), len) != 0) {
     const int err = errno;
+    const std::string what = "cannot bind to " + bound.to_string() + " port " + std::to_string(settings_.bind_port) +
+                             " on " + iface.name + ": " + std::strerror(err);
     if (err == EADDRINUSE || err == EACCES) {
-      Error e(ErrorKind::Resource,
-              "cannot bind to " + bound.to_string() + " port " + std::to_string(settings_.bind_port) + " on " +
-                  iface.name + ": " + std::strerror(err),
-              "that source port is taken: choose another bind-port, or 0 for any", err);
+      Error e(ErrorKind::Resource, what,
+              err == EADDRINUSE ? "that source port is taken: choose another bind-port, or 0 for any"
+                                : "ports below net.ipv4.ip_unprivileged_port_start (usually 1024) need privilege "
+                                  "(CAP_NET_BIND_SERVICE): choose a higher bind-port, or 0 for any",
+              err);
       e.set_setting("bind-port");
       throw e;
     }
-    throw Error(ErrorKind::Resource,
-                "cannot bind to " + bound.to_string() + " port " + std::to_string(settings_.bind_port) + " on " +
-                    iface.name + ": " + std::strerror(err),
-                err == EADDRINUSE ? "that source port is taken: choose another bind-port, or 0 for any" : "", err);
+    throw Error(ErrorKind::Resource, what, "", err);
   }
-  Egress egress{iface, bound, bound_port(fd.get()), from_route};
-  opt.log("bound to " + bound.to_string() + " port " + std::to_string(egress.source_port));
-  egresses_.push_back(egress);
-  sockets_.push_back(std::move(fd));
-  egress_connected_.push_back(false);
-  connected_to_.emplace_back();
+  auto egress = std::make_shared<EgressSocket>();
+  egress->info = {iface, bound, bound_port(fd.get()), from_route};
+  egress->fd = std::move(fd);
+  opt.log("bound to " + bound.to_string() + " port " + std::to_string(egress->info.source_port));
   return egress;
 }
 
-size_t MulticastSender::egress_for_route_default(const IpAddress& group, const InterfaceTable& table) {
+std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::egress_for_route_default(const IpAddress& group,
+                                                                                         const InterfaceTable& table) {
   if (link_scoped(group))
     invalid(group.to_string() + " is a " + std::string(scope_name(group.multicast_scope())) +
                 " group: the routing table cannot say which link it is for",
@@ -161,64 +191,66 @@ size_t MulticastSender::egress_for_route_default(const IpAddress& group, const I
                     std::to_string(route->interface_index) + ", which is gone",
                 "name the interface (iface)");
   check_multicast_capable(*iface, iface->name);
-  for (size_t e = 0; e < egresses_.size(); ++e)
-    if (egresses_[e].iface.index == iface->index) return e;
-  open_egress(*iface, group, true);
-  return egresses_.size() - 1;
+  for (const auto& e : egresses_)
+    if (e->info.iface.index == iface->index) return e;
+  egresses_.push_back(open_egress(*iface, group, true));
+  return egresses_.back();
 }
 
-void MulticastSender::add_routes_for(const Destination& d, const InterfaceTable* table) {
-  auto add_route = [&](size_t egress) {
-    for (const auto& r : routes_)
-      if (r->egress == egress && r->destination.group.same_address(d.group) && r->destination.port == d.port) return;
-    auto route = std::make_unique<Route>();
+void MulticastSender::add_routes_for(const Destination& d, const InterfaceTable& table, RouteList& routes) {
+  auto add_route = [&](const std::shared_ptr<EgressSocket>& egress) {
+    for (const auto& r : routes)
+      if (r->egress == egress && r->destination == d) return;
+    auto route = std::make_shared<Route>();
     route->destination = d;
     route->egress = egress;
     // A link-local group needs the interface as scope id, or the kernel cannot tell which link it means.
-    const IpAddress to = link_scoped(d.group) ? d.group.with_scope_id(egresses_[egress].iface.index) : d.group;
+    const IpAddress to = link_scoped(d.group) ? d.group.with_scope_id(egress->info.iface.index) : d.group;
     route->address_len = to.to_sockaddr(d.port, route->address);
-    // Each socket is connected to the first destination it serves (a socket usually serves one); the others are
-    // named on every send, which a connected UDP socket allows.
-    if (!egress_connected_[egress] &&
-        connect(sockets_[egress].get(), reinterpret_cast<const sockaddr*>(&route->address), route->address_len) == 0) {
-      egress_connected_[egress] = true;
-      connected_to_[egress] = d;
+    if (!egress->connected &&
+        connect(egress->fd.get(), reinterpret_cast<const sockaddr*>(&route->address), route->address_len) == 0) {
+      egress->connected = true;
+      egress->connected_to = d;
     }
-    route->connected = egress_connected_[egress] && connected_to_[egress].group.same_address(d.group) &&
-                       connected_to_[egress].port == d.port;
-    routes_.push_back(std::move(route));
+    route->connected = egress->connected && egress->connected_to == d;
+    routes.push_back(std::move(route));
   };
   if (!settings_.iface.empty()) {
-    for (size_t e = 0; e < egresses_.size(); ++e) add_route(e);
+    for (const auto& e : egresses_) add_route(e);
     return;
   }
-  if (table == nullptr) throw Error(ErrorKind::NotFound, "no interface table to route " + d.group.to_string());
-  add_route(egress_for_route_default(d.group, *table));
+  add_route(egress_for_route_default(d.group, table));
 }
 
-bool MulticastSender::add_destination(const IpAddress& group, uint16_t port, const InterfaceTable* table) {
-  if (!group.is_multicast()) invalid(group.to_string() + " is not a multicast address", "add multicast groups only");
-  if (group.family() != family_)
-    invalid(group.to_string() + " is " + family_name(group.family()) + " but this sender sends " + family_name(family_),
-            "use a second element for the other family");
-  if (port == 0) invalid("port 0 is not a destination port", "use 1 to 65535");
-  const size_t before = routes_.size();
-  add_routes_for({group, port}, table);
-  return routes_.size() != before;
+std::shared_ptr<const MulticastSender::RouteList> MulticastSender::snapshot() const {
+  std::lock_guard<std::mutex> lock(lock_);
+  return routes_;
 }
 
-bool MulticastSender::remove_destination(const IpAddress& group, uint16_t port) {
-  const size_t before = routes_.size();
-  routes_.erase(std::remove_if(routes_.begin(), routes_.end(),
-                               [&](const std::unique_ptr<Route>& r) {
-                                 return r->destination.group.same_address(group) && r->destination.port == port;
-                               }),
-                routes_.end());
-  return routes_.size() != before;
+bool MulticastSender::add_destination(const Destination& d, const InterfaceTable& table) {
+  check_destination_family(d, family_);
+  std::lock_guard<std::mutex> lock(lock_);
+  auto routes = std::make_shared<RouteList>(*routes_);
+  add_routes_for(d, table, *routes);
+  if (routes->size() == routes_->size()) return false;
+  routes_ = std::move(routes);
+  return true;
+}
+
+bool MulticastSender::remove_destination(const Destination& d) {
+  std::lock_guard<std::mutex> lock(lock_);
+  auto routes = std::make_shared<RouteList>(*routes_);
+  routes->erase(std::remove_if(routes->begin(), routes->end(),
+                               [&](const std::shared_ptr<Route>& r) { return r->destination == d; }),
+                routes->end());
+  if (routes->size() == routes_->size()) return false;
+  routes_ = std::move(routes);
+  return true;
 }
 
 void MulticastSender::clear_destinations() {
-  routes_.clear();
+  std::lock_guard<std::mutex> lock(lock_);
+  routes_ = std::make_shared<RouteList>();
 }
 
 namespace {
@@ -231,17 +263,11 @@ constexpr size_t kMaxIov = 1024;  // UIO_MAXIOV
 
 }  // namespace
 
-void MulticastSender::count_sent(Route& route, size_t packets, size_t bytes) {
-  route.packets += packets;
-  route.bytes += bytes;
-  route.last_error = 0;
-}
-
 void MulticastSender::count_failed(Route& route, size_t packets, int err, std::vector<SendFailure>& failures) {
-  route.errors += packets;
+  route.errors.add(packets);
   if (route.last_error != err) {
     route.last_error = err;
-    failures.push_back({route.destination, egresses_[route.egress].iface.name, err});
+    failures.push_back({route.destination, route.egress->info.iface.name, err});
   }
 }
 
@@ -249,7 +275,7 @@ size_t MulticastSender::gso_run(const Route& route, const Datagram* d, size_t n)
   if (!gso_ || n < 2) return 1;
   const size_t size = d[0].length;
   const size_t headers = family_ == Family::V4 ? 28 : 48;
-  const unsigned mtu = egresses_[route.egress].iface.mtu;
+  const unsigned mtu = route.egress->info.iface.mtu;
   if (size == 0 || mtu == 0 || size + headers > mtu) return 1;  // each segment must leave unfragmented
   size_t k = 1, total = size, iovs = d[0].iovcnt;
   while (k < n && k < kGsoMaxSegments && d[k].length == size && total + size <= kGsoMaxBytes &&
@@ -265,9 +291,9 @@ size_t MulticastSender::gso_run(const Route& route, const Datagram* d, size_t n)
   return k;
 }
 
-// Sends `n` datagrams as one GSO send. Returns 0, or the errno; EINVAL/EIO/EOPNOTSUPP/ENOPROTOOPT mean the kernel or
-// the device cannot do it here.
-int MulticastSender::send_gso(Route& route, const Datagram* d, size_t n) {
+// Sends `n` datagrams as one GSO send. Returns 0, or the errno (EINTR when `stop` ended a wait for room);
+// EINVAL/EIO/EOPNOTSUPP/ENOPROTOOPT mean the kernel or the device cannot do it here.
+int MulticastSender::send_gso(Route& route, const Datagram* d, size_t n, const Waker& stop) {
   gso_iov_.clear();
   size_t total = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -290,14 +316,20 @@ int MulticastSender::send_gso(Route& route, const Datagram* d, size_t n) {
   c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
   const auto segment = static_cast<uint16_t>(d[0].length);
   std::memcpy(CMSG_DATA(c), &segment, sizeof segment);
-  while (sendmsg(sockets_[route.egress].get(), &msg, 0) < 0) {
-    if (errno != EINTR) return errno;
+  const int fd = route.egress->fd.get();
+  while (sendmsg(fd, &msg, 0) < 0) {
+    if (errno == EINTR) continue;
+    if (!would_block(errno)) return errno;
+    if (!wait_writable(fd, stop)) return EINTR;
   }
-  count_sent(route, n, total);
+  route.packets.add(n);
+  route.bytes.add(total);
+  route.last_error = 0;
   return 0;
 }
 
-size_t MulticastSender::send_plain(Route& route, const Datagram* d, size_t n, std::vector<SendFailure>& failures) {
+size_t MulticastSender::send_plain(Route& route, const Datagram* d, size_t n, std::vector<SendFailure>& failures,
+                                   const Waker& stop, bool& interrupted) {
   messages_.clear();
   for (size_t i = 0; i < n; ++i) {
     mmsghdr m{};
@@ -309,69 +341,82 @@ size_t MulticastSender::send_plain(Route& route, const Datagram* d, size_t n, st
     m.msg_hdr.msg_iovlen = d[i].iovcnt;
     messages_.push_back(m);
   }
+  const int fd = route.egress->fd.get();
   size_t sent = 0, pos = 0;
   while (pos < n) {
-    const int k =
-        sendmmsg(sockets_[route.egress].get(), &messages_[pos], static_cast<unsigned>(std::min(n - pos, kMaxIov)), 0);
+    const int k = sendmmsg(fd, &messages_[pos], static_cast<unsigned>(std::min(n - pos, kMaxIov)), 0);
     if (k < 0) {
       if (errno == EINTR) continue;
+      if (would_block(errno)) {
+        if (wait_writable(fd, stop)) continue;
+        interrupted = true;
+        break;
+      }
       count_failed(route, 1, errno, failures);
       ++pos;  // skip the one that failed; the others still go
       continue;
     }
     size_t bytes = 0;
     for (int i = 0; i < k; ++i) bytes += messages_[pos + static_cast<size_t>(i)].msg_len;
-    count_sent(route, static_cast<size_t>(k), bytes);
+    route.packets.add(static_cast<uint64_t>(k));
+    route.bytes.add(bytes);
+    route.last_error = 0;
     sent += static_cast<size_t>(k);
     pos += static_cast<size_t>(k);
   }
   return sent;
 }
 
-size_t MulticastSender::send(const Datagram* datagrams, size_t count, std::vector<SendFailure>& failures) {
-  size_t sent = 0;
+SendOutcome MulticastSender::send(const Datagram* datagrams, size_t count, std::vector<SendFailure>& failures,
+                                  const Waker& stop) {
+  SendOutcome out;
+  const auto routes = snapshot();
   // Route by route, datagrams in order: runs of equal-sized datagrams go out as one GSO send where the kernel can,
   // the rest (and everything, where it cannot) with sendmmsg.
-  for (auto& route_ptr : routes_) {
+  for (const auto& route_ptr : *routes) {
     Route& route = *route_ptr;
     size_t d = 0;
-    while (d < count) {
+    while (d < count && !out.interrupted) {
       const size_t run = gso_run(route, datagrams + d, count - d);
       if (run >= 2) {
-        const int err = send_gso(route, datagrams + d, run);
+        const int err = send_gso(route, datagrams + d, run, stop);
         if (err == EINVAL || err == EIO || err == EOPNOTSUPP || err == ENOPROTOOPT) {
           gso_ = false;  // not here: plain sends from now on (this run included)
           if (settings_.log)
             settings_.log(std::string("UDP GSO unavailable (") + std::strerror(err) + "), using sendmmsg");
           continue;
         }
-        if (err != 0)
+        if (err == EINTR) {
+          out.interrupted = true;
+        } else if (err != 0) {
           count_failed(route, run, err, failures);
-        else
-          sent += run;
+        } else {
+          out.sent += run;
+        }
         d += run;
         continue;
       }
       // Up to the next run that GSO can take (all of it when GSO is off).
       size_t end = d + 1;
       while (end < count && (!gso_ || gso_run(route, datagrams + end, count - end) < 2)) ++end;
-      sent += send_plain(route, datagrams + d, end - d, failures);
+      out.sent += send_plain(route, datagrams + d, end - d, failures, stop, out.interrupted);
       d = end;
     }
+    if (out.interrupted) break;
   }
-  return sent;
+  return out;
 }
 
 std::vector<MulticastSender::RouteStats> MulticastSender::route_stats() const {
   std::vector<RouteStats> out;
-  for (const auto& r : routes_)
-    out.push_back({r->destination, egresses_[r->egress].iface.name, r->packets, r->bytes, r->errors});
+  for (const auto& r : *snapshot())
+    out.push_back({r->destination, r->egress->info.iface.name, r->packets.get(), r->bytes.get(), r->errors.get()});
   return out;
 }
 
 uint64_t MulticastSender::total_errors() const {
   uint64_t n = 0;
-  for (const auto& r : routes_) n += r->errors;
+  for (const auto& r : *snapshot()) n += r->errors.get();
   return n;
 }
 

@@ -5,21 +5,23 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "address_list.hpp"
+#include "destination.hpp"
 #include "interface_table.hpp"
 #include "socket_options.hpp"
 #include "unique_fd.hpp"
+#include "waker.hpp"
 
 namespace mcastexpert {
 
 struct SenderSettings {
-  std::vector<GroupEntry> groups;  // destinations; an entry without a port uses `port`
-  uint16_t port = 5004;
+  std::vector<Destination> destinations;  // at least one, one family
   std::string iface;       // interface specifiers; empty = the interface the routing table picks for each group
   int ttl = 1;             // IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS
   bool loop = false;       // IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP
@@ -27,12 +29,6 @@ struct SenderSettings {
   uint16_t bind_port = 0;  // source port, 0 = ephemeral
   int buffer_size = 0;     // SO_SNDBUF, 0 = the OS default
   DebugLog log;
-};
-
-struct Destination {
-  IpAddress group;
-  uint16_t port = 0;
-  std::string to_string() const;
 };
 
 // An interface the sender leaves by, and why it was chosen.
@@ -57,7 +53,15 @@ struct SendFailure {
   int error;
 };
 
-// Not thread-safe: the caller serialises send(), the destination changes and the stats reads.
+// What one send() did.
+struct SendOutcome {
+  size_t sent = 0;           // (datagram, route) sends that succeeded
+  bool interrupted = false;  // the stop waker was woken while a socket's queue was full: the rest was not sent
+};
+
+// send() runs on one thread at a time (the streaming thread); the destination changes and the stats reads may come
+// from any other thread meanwhile. send() works on a snapshot of the destinations and never holds a lock while it
+// sends, so a send waiting for room in a full socket buffer holds up nothing but itself.
 class MulticastSender {
  public:
   // Resolves interfaces (or asks the routing table), opens, configures and binds one socket per interface. Throws
@@ -68,21 +72,21 @@ class MulticastSender {
   MulticastSender& operator=(const MulticastSender&) = delete;
 
   Family family() const noexcept { return family_; }
-  const std::vector<Egress>& egresses() const noexcept { return egresses_; }
-  int granted_buffer_size() const noexcept { return granted_buffer_size_; }
+  std::vector<Egress> egresses() const;
+  int granted_buffer_size() const noexcept { return granted_buffer_size_.load(std::memory_order_relaxed); }
   size_t max_datagram() const noexcept;
 
-  // Run-time changes (the caller serialises them with send()). add() throws Error for a destination it cannot
-  // serve (not multicast, other family, and with a routed default: no route). Both return false when nothing changed.
-  bool add_destination(const IpAddress& group, uint16_t port, const InterfaceTable* table = nullptr);
-  bool remove_destination(const IpAddress& group, uint16_t port);
+  // Run-time changes. add() throws Error for a destination of the other family, and with a routed default for one
+  // it finds no route for (reading `table`). Both return false when nothing changed.
+  bool add_destination(const Destination& d, const InterfaceTable& table);
+  bool remove_destination(const Destination& d);
   void clear_destinations();
 
   // Sends each datagram to every destination by every interface, in as few system calls as it can: runs of
   // equal-sized datagrams as one UDP GSO send where the kernel can segment them, the rest with sendmmsg.
   // Failures do not stop the others: they are counted, and each new (route, errno) pair is appended to `failures`.
-  // Returns how many (datagram, route) sends succeeded.
-  size_t send(const Datagram* datagrams, size_t count, std::vector<SendFailure>& failures);
+  // A socket whose queue is full is waited for, until it has room or `stop` is woken.
+  SendOutcome send(const Datagram* datagrams, size_t count, std::vector<SendFailure>& failures, const Waker& stop);
 
   // Per route counters: packets, bytes, errors.
   struct RouteStats {
@@ -94,29 +98,34 @@ class MulticastSender {
   uint64_t total_errors() const;
 
  private:
+  struct EgressSocket;
   struct Route;
-  Egress open_egress(const NetInterface& iface, const IpAddress& for_group, bool from_route);
-  size_t egress_for_route_default(const IpAddress& group, const InterfaceTable& table);
-  void add_routes_for(const Destination& d, const InterfaceTable* table);
+  using RouteList = std::vector<std::shared_ptr<Route>>;
 
-  SenderSettings settings_;
-  Family family_ = Family::V4;
-  std::vector<Egress> egresses_;
-  std::vector<UniqueFd> sockets_;          // one per egress
-  std::vector<bool> egress_connected_;     // per egress: its socket is connected (to connected_to_)
-  std::vector<Destination> connected_to_;  // per egress
-  std::vector<std::unique_ptr<Route>> routes_;
-  int granted_buffer_size_ = 0;
+  std::shared_ptr<EgressSocket> open_egress(const NetInterface& iface, const IpAddress& for_group, bool from_route);
+  std::shared_ptr<EgressSocket> egress_for_route_default(const IpAddress& group, const InterfaceTable& table);
+  // Appends the routes `d` needs that `routes` lacks. Called with lock_ held.
+  void add_routes_for(const Destination& d, const InterfaceTable& table, RouteList& routes);
+  std::shared_ptr<const RouteList> snapshot() const;
 
   size_t gso_run(const Route& route, const Datagram* d, size_t n) const;
-  int send_gso(Route& route, const Datagram* d, size_t n);
-  size_t send_plain(Route& route, const Datagram* d, size_t n, std::vector<SendFailure>& failures);
-  void count_sent(Route& route, size_t packets, size_t bytes);
+  int send_gso(Route& route, const Datagram* d, size_t n, const Waker& stop);
+  size_t send_plain(Route& route, const Datagram* d, size_t n, std::vector<SendFailure>& failures, const Waker& stop,
+                    bool& interrupted);
   void count_failed(Route& route, size_t packets, int err, std::vector<SendFailure>& failures);
 
-  bool gso_ = true;  // UDP_SEGMENT works here, until a send says otherwise
+  const SenderSettings settings_;
+  Family family_ = Family::V4;
+  std::atomic<int> granted_buffer_size_{0};
 
-  // Scratch, grown once, reused for every call.
+  // Guards egresses_ and the routes_ pointer (not what it points to: a route list is never changed once
+  // published; a change publishes a new one). Held only to copy or swap, never while sending.
+  mutable std::mutex lock_;
+  std::vector<std::shared_ptr<EgressSocket>> egresses_;
+  std::shared_ptr<const RouteList> routes_;
+
+  // The sending thread's own.
+  bool gso_ = true;  // UDP_SEGMENT works here, until a send says otherwise
   std::vector<mmsghdr> messages_;
   std::vector<iovec> gso_iov_;
 };
