@@ -1003,7 +1003,6 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
   }
 
   while (true) {
-    refresh_live_settings(priv);
     // Buffers for a full batch; those a batch did not use wait, mapped, for the next one.
     while (st.spares.size() < batch) {
       SpareBuffer spare;
@@ -1017,6 +1016,7 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
       if (waited != GST_FLOW_OK) return waited;
     }
 
+    refresh_live_settings(priv);
     for (size_t i = 0; i < batch; ++i) {
       st.slots[i].data = st.spares[i].map.data;
       st.slots[i].capacity = st.spares[i].map.size;

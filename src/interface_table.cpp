@@ -1,13 +1,11 @@
 #include "interface_table.hpp"
 
 #include <ifaddrs.h>
-#include <linux/if_packet.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -31,17 +29,6 @@ unsigned prefix_length_of(const sockaddr* netmask) {
   unsigned bits = 0;
   for (size_t i = 0; i < len; ++i) bits += static_cast<unsigned>(__builtin_popcount(bytes[i]));
   return bits;
-}
-
-std::string format_mac(const sockaddr_ll* ll) {
-  if (ll->sll_halen == 0) return {};
-  std::string mac;
-  char part[4];
-  for (int i = 0; i < ll->sll_halen; ++i) {
-    std::snprintf(part, sizeof part, i == 0 ? "%02x" : ":%02x", ll->sll_addr[i]);
-    mac += part;
-  }
-  return mac;
 }
 
 unsigned read_mtu(int fd, const std::string& name) {
@@ -94,10 +81,8 @@ InterfaceTable InterfaceTable::from_system() {
     iface.name = ifa->ifa_name;
     iface.index = if_nametoindex(ifa->ifa_name);
     iface.up = (ifa->ifa_flags & IFF_UP) != 0;
-    iface.running = (ifa->ifa_flags & IFF_RUNNING) != 0;
     iface.multicast = (ifa->ifa_flags & IFF_MULTICAST) != 0;
     iface.loopback = (ifa->ifa_flags & IFF_LOOPBACK) != 0;
-    iface.point_to_point = (ifa->ifa_flags & IFF_POINTOPOINT) != 0;
     if (ioctl_fd) iface.mtu = read_mtu(ioctl_fd.get(), iface.name);
     return iface;
   };
@@ -105,11 +90,7 @@ InterfaceTable InterfaceTable::from_system() {
   // Linux lists every interface once as AF_PACKET (addresses or not), then once per IP address.
   for (const ifaddrs* ifa = list.get(); ifa != nullptr; ifa = ifa->ifa_next) {
     NetInterface& iface = find_or_add(ifa);
-    if (ifa->ifa_addr == nullptr) continue;
-    if (ifa->ifa_addr->sa_family == AF_PACKET) {
-      iface.mac = format_mac(reinterpret_cast<const sockaddr_ll*>(ifa->ifa_addr));
-      continue;
-    }
+    if (ifa->ifa_addr == nullptr || ifa->ifa_addr->sa_family == AF_PACKET) continue;
     auto addr = IpAddress::from_sockaddr(ifa->ifa_addr);
     if (!addr) continue;
     // Only link-local IPv6 addresses need their interface to be meaningful; keep the others scope-free so that

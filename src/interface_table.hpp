@@ -27,12 +27,9 @@ struct NetInterface {
   std::string name;
   unsigned index = 0;
   bool up = false;
-  bool running = false;
   bool multicast = false;
   bool loopback = false;
-  bool point_to_point = false;
   unsigned mtu = 0;
-  std::string mac;  // "aa:bb:cc:dd:ee:ff", empty when the link has none
   std::vector<InterfaceAddress> addresses;
 
   bool has_address(Family family) const;

@@ -165,7 +165,8 @@ void MulticastReceiver::open_socket(const InterfaceTable& table) {
                     settings_.reuse ? "the other socket does not share its port: stop it or choose another port"
                                     : "allow sharing (reuse=true) or choose another port",
                     err);
-      throw_system_error("cannot bind to port " + std::to_string(settings_.port), err);
+      throw_system_error("cannot bind to port " + std::to_string(settings_.port), err,
+                         err == EACCES ? privileged_port_hint("port") : std::string());
     });
   }
   port_ = bound_port(socket_.get());

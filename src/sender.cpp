@@ -159,8 +159,7 @@ std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::open_egress(cons
     if (err == EADDRINUSE || err == EACCES) {
       Error e(ErrorKind::Resource, what,
               err == EADDRINUSE ? "that source port is taken: choose another bind-port, or 0 for any"
-                                : "ports below net.ipv4.ip_unprivileged_port_start (usually 1024) need privilege "
-                                  "(CAP_NET_BIND_SERVICE): choose a higher bind-port, or 0 for any",
+                                : privileged_port_hint("bind-port"),
               err);
       e.set_setting("bind-port");
       throw e;

@@ -38,6 +38,12 @@ UniqueFd open_udp_socket(Family family) {
   return fd;
 }
 
+std::string privileged_port_hint(const std::string& property) {
+  return "ports below net.ipv4.ip_unprivileged_port_start (usually 1024) need privilege (CAP_NET_BIND_SERVICE): "
+         "choose a higher " +
+         property + ", or 0 for any";
+}
+
 uint16_t bound_port(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;

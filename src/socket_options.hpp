@@ -38,6 +38,9 @@ class SocketOptions {
 // A non-blocking, close-on-exec UDP socket of the family. Throws Error(Resource).
 UniqueFd open_udp_socket(Family family);
 
+// The fix for EACCES from bind(): a low port needs privilege. `property` names the setting to change.
+std::string privileged_port_hint(const std::string& property);
+
 // The local port a bound socket got (to read back port 0).
 uint16_t bound_port(int fd);
 

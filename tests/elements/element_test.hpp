@@ -14,8 +14,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -221,7 +225,10 @@ inline std::string buffer_bytes(GstBuffer* buf) {
 // A harness around an element described by `launch` ("mcastexpertsrc key=value ..."), started on `host`.
 class Harness {
  public:
-  Harness(const std::string& host, const std::string& launch) : host_(host) {
+  // `configure` runs on the element before the harness wraps it (and so, for a sink, before it starts).
+  Harness(const std::string& host, const std::string& launch,
+          const std::function<void(GstElement*)>& configure = nullptr)
+      : host_(host) {
     gchar** words = g_strsplit(launch.c_str(), " ", -1);
     GstElement* element = gst_element_factory_make(words[0], nullptr);
     if (element == nullptr) throw std::runtime_error(std::string("no element ") + words[0]);
@@ -234,6 +241,7 @@ class Harness {
     g_strfreev(words);
     bus_ = gst_bus_new();
     gst_element_set_bus(element, bus_);
+    if (configure) configure(element);
     // The harness starts a sink as soon as it wraps it: configured first, and on the host.
     lab::InHost in(host);
     GstPad* src_pad = gst_element_get_static_pad(element, "src");
@@ -441,24 +449,85 @@ inline std::string run_output(const std::string& command) {
   return out;
 }
 
-// Drops CAP_NET_ADMIN from the calling thread's effective set while it lives (capabilities are per thread), as for a
-// user who may not exceed net.core.rmem_max / wmem_max.
-class WithoutNetAdmin {
+// Drops a capability (CAP_NET_ADMIN by default) from the calling thread's effective set while it lives
+// (capabilities are per thread), as for a user who may not exceed net.core.rmem_max / wmem_max, or bind a port
+// below 1024 (CAP_NET_BIND_SERVICE).
+class WithoutCapability {
  public:
-  WithoutNetAdmin() {
+  explicit WithoutCapability(int cap) {
     syscall(SYS_capget, &header_, saved_);
     __user_cap_data_struct reduced[2] = {saved_[0], saved_[1]};
-    reduced[0].effective &= ~(1u << CAP_NET_ADMIN);
-    if (syscall(SYS_capset, &header_, reduced) != 0) throw std::runtime_error("cannot drop CAP_NET_ADMIN");
+    reduced[cap / 32].effective &= ~(1u << (cap % 32));
+    if (syscall(SYS_capset, &header_, reduced) != 0) throw std::runtime_error("cannot drop a capability");
   }
-  ~WithoutNetAdmin() { syscall(SYS_capset, &header_, saved_); }
-  WithoutNetAdmin(const WithoutNetAdmin&) = delete;
-  WithoutNetAdmin& operator=(const WithoutNetAdmin&) = delete;
+  ~WithoutCapability() { syscall(SYS_capset, &header_, saved_); }
+  WithoutCapability(const WithoutCapability&) = delete;
+  WithoutCapability& operator=(const WithoutCapability&) = delete;
 
  private:
   __user_cap_header_struct header_{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct saved_[2] = {};
 };
+
+class WithoutNetAdmin : public WithoutCapability {
+ public:
+  WithoutNetAdmin() : WithoutCapability(CAP_NET_ADMIN) {}
+};
+
+// Sets `element` (alone, on a bus of its own) to `state` on `host` while a synchronous bus handler reads
+// `property` as each error is posted, as an application's handler may. Returns the first error's text. If the
+// state change has not returned after 10 s, the element deadlocked posting its error: the test fails and the
+// binary exits, since a deadlocked thread cannot be recovered.
+inline std::string error_while_a_sync_handler_reads(GstElement* element, const std::string& host, GstState state,
+                                                    const char* property) {
+  struct Seen {
+    GstElement* element;
+    const char* property;
+    std::string error;
+    std::string value;
+  } seen{element, property, "", ""};
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(element, bus);
+  gst_bus_set_sync_handler(
+      bus,
+      [](GstBus*, GstMessage* m, gpointer data) {
+        auto* seen = static_cast<Seen*>(data);
+        if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR && seen->error.empty()) {
+          GValue v = G_VALUE_INIT;
+          GParamSpec* pspec = g_object_class_find_property(G_OBJECT_GET_CLASS(seen->element), seen->property);
+          g_value_init(&v, pspec->value_type);
+          g_object_get_property(G_OBJECT(seen->element), seen->property, &v);
+          gchar* text = gst_value_serialize(&v);
+          seen->value = text != nullptr ? text : "";
+          g_free(text);
+          g_value_unset(&v);
+          GError* err = nullptr;
+          gst_message_parse_error(m, &err, nullptr);
+          seen->error = err != nullptr ? err->message : "?";
+          g_clear_error(&err);
+        }
+        return GST_BUS_DROP;
+      },
+      &seen, nullptr);
+  std::atomic<bool> done{false};
+  std::thread change([&] {
+    lab::InHost in(host);
+    gst_element_set_state(element, state);
+    done = true;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!done && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  if (!done) {
+    ADD_FAILURE() << "the state change deadlocked while a bus handler read '" << property << "' on an error";
+    std::fflush(nullptr);
+    std::_Exit(1);
+  }
+  change.join();
+  gst_element_set_state(element, GST_STATE_NULL);
+  gst_bus_set_sync_handler(bus, nullptr, nullptr, nullptr);
+  gst_object_unref(bus);
+  return seen.error;
+}
 
 inline int read_int_file(const char* path) {
   int v = 0;

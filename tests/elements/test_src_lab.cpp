@@ -619,3 +619,240 @@ TEST(Src, RepeatedStateChangesDoNotGrowMemory) {
   // Each round maps an 8 MiB-capable socket, a pool and 4 MiB of overflow scratch: a leak would show in megabytes.
   EXPECT_LT(rss_kib() - before, 1024) << "RSS grew from " << before << " KiB";
 }
+
+// --- what can change while PLAYING, and what cannot ---
+
+TEST(SrcLive, SkipFirstBytesChangedWhilePlayingAppliesToTheNextDatagram) {
+  const auto port = next_port();
+  Harness rx("rx", src("groups=239.255.40.1 iface=eth0 port=" + std::to_string(port)));
+  ASSERT_TRUE(rx.play()) << rx.error();
+  RawSender tx("txa", F("TXA_ETH0_IPV4"), I("TXA_ETH0_INDEX"));
+  tx.send("239.255.40.1", port, "HDR:before");
+  EXPECT_EQ(rx.drain(), std::vector<std::string>{"HDR:before"});
+  g_object_set(rx.element(), "skip-first-bytes", 4, nullptr);
+  tx.send("239.255.40.1", port, "HDR:after");
+  EXPECT_EQ(rx.drain(), std::vector<std::string>{"after"});
+  g_object_set(rx.element(), "skip-first-bytes", 0, nullptr);
+  tx.send("239.255.40.1", port, "HDR:again");
+  EXPECT_EQ(rx.drain(), std::vector<std::string>{"HDR:again"});
+}
+
+TEST(SrcLive, SenderAddressMetaFollowsTheSettingWhilePlaying) {
+  const auto port = next_port();
+  Harness rx("rx", src("groups=239.255.40.2 iface=eth0 batch-size=1 port=" + std::to_string(port)));
+  ASSERT_TRUE(rx.play()) << rx.error();
+  RawSender tx("txa", F("TXA_ETH0_IPV4"), I("TXA_ETH0_INDEX"));
+  auto has_sender_meta = [&](const char* payload) {
+    tx.send("239.255.40.2", port, payload);
+    GstBuffer* buf = rx.pull();
+    if (buf == nullptr) throw std::runtime_error(std::string("nothing arrived for ") + payload);
+    const bool has = gst_buffer_get_net_address_meta(buf) != nullptr;
+    gst_buffer_unref(buf);  // back to the pool, to be reused for the next datagram
+    return has;
+  };
+  EXPECT_TRUE(has_sender_meta("on"));
+  g_object_set(rx.element(), "retrieve-sender-address", FALSE, nullptr);
+  EXPECT_FALSE(has_sender_meta("off"));
+  EXPECT_FALSE(has_sender_meta("still-off"));
+  g_object_set(rx.element(), "retrieve-sender-address", TRUE, nullptr);
+  EXPECT_TRUE(has_sender_meta("on-again"));
+}
+
+TEST(SrcLive, TimeoutSetWhilePlayingAppliesToTheWaitUnderWay) {
+  Pipeline p("mcastexpertsrc name=src groups=239.255.40.3 iface=eth0 port=" + std::to_string(next_port()) +
+             " ! fakesink");
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
+  EXPECT_EQ(p.wait_for(GST_MESSAGE_ELEMENT, 300ms), nullptr);  // timeout=0: none
+  g_object_set(p.by_name("src"), "timeout", G_GUINT64_CONSTANT(150000000), nullptr);
+  GstMessage* m = p.wait_for(GST_MESSAGE_ELEMENT, 3000ms);
+  ASSERT_NE(m, nullptr) << "the new timeout never fired: the wait under way kept the old one";
+  guint64 timeout = 0;
+  gst_structure_get_uint64(gst_message_get_structure(m), "timeout", &timeout);
+  EXPECT_EQ(timeout, 150000000u);
+  gst_message_unref(m);
+  g_object_set(p.by_name("src"), "timeout", G_GUINT64_CONSTANT(0), nullptr);
+  while (GstMessage* late = p.wait_for(GST_MESSAGE_ELEMENT, 50ms)) gst_message_unref(late);  // one may be in flight
+  EXPECT_EQ(p.wait_for(GST_MESSAGE_ELEMENT, 400ms), nullptr) << "timeout=0 set while PLAYING still fires";
+}
+
+TEST(SrcLive, CapsChangedWhilePlayingAreOnTheNextBuffer) {
+  const auto port = next_port();
+  Harness rx("rx", src("groups=239.255.40.4 iface=eth0 caps=application/x-mcastexpert-test,v=(int)1 port=" +
+                       std::to_string(port)));
+  ASSERT_TRUE(rx.play()) << rx.error();
+  RawSender tx("txa", F("TXA_ETH0_IPV4"), I("TXA_ETH0_INDEX"));
+  auto caps_with_next_buffer = [&] {
+    tx.send("239.255.40.4", port, "x");
+    GstBuffer* buf = rx.pull();
+    if (buf == nullptr) throw std::runtime_error("nothing arrived");
+    gst_buffer_unref(buf);
+    GstCaps* caps = gst_pad_get_current_caps(rx.get()->sinkpad);
+    gchar* text = gst_caps_to_string(caps);
+    std::string out = text;
+    g_free(text);
+    gst_caps_unref(caps);
+    return out;
+  };
+  EXPECT_EQ(caps_with_next_buffer(), "application/x-mcastexpert-test, v=(int)1");
+  GstCaps* two = gst_caps_from_string("application/x-mcastexpert-test,v=(int)2");
+  g_object_set(rx.element(), "caps", two, nullptr);
+  gst_caps_unref(two);
+  EXPECT_EQ(caps_with_next_buffer(), "application/x-mcastexpert-test, v=(int)2");
+}
+
+TEST(SrcLive, SocketPropertiesAreRefusedWhilePlayingWithAWarning) {
+  const auto port = next_port();
+  Harness rx("rx", src("groups=239.255.40.5 iface=eth0 port=" + std::to_string(port)));
+  ASSERT_TRUE(rx.play()) << rx.error();
+  g_object_set(rx.element(), "iface", "eth1", "mtu", 9000u, nullptr);
+  gchar* iface = nullptr;
+  guint mtu = 0;
+  g_object_get(rx.element(), "iface", &iface, "mtu", &mtu, nullptr);
+  EXPECT_STREQ(iface, "eth0");
+  EXPECT_EQ(mtu, 1500u);
+  g_free(iface);
+  const auto warnings = rx.messages(GST_MESSAGE_WARNING);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("Property 'iface' cannot change to \"eth1\" while PLAYING"), std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[1].find("Property 'mtu' cannot change"), std::string::npos) << warnings[1];
+  // Still joined where it was.
+  send_from_txa("239.255.40.5", port, "kept");
+  EXPECT_EQ(rx.drain(), tags("kept"));
+}
+
+TEST(SrcLive, MtuAndBatchSizeSetInReadyApplyAtTheNextStart) {
+  const auto port = next_port();
+  Pipeline p("mcastexpertsrc name=src groups=239.255.40.6 iface=eth0 port=" + std::to_string(port) +
+             " ! fakesink sync=false");
+  GstElement* e = p.by_name("src");
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_READY));
+  g_object_set(e, "mtu", 100u, "batch-size", 1u, nullptr);
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
+  GstPad* pad = gst_element_get_static_pad(e, "src");
+  std::vector<gsize> first_memory_sizes;
+  gst_pad_add_probe(
+      pad, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+        static_cast<std::vector<gsize>*>(data)->push_back(gst_buffer_peek_memory(buf, 0)->size);
+        return GST_PAD_PROBE_OK;
+      },
+      &first_memory_sizes, nullptr);
+  gst_object_unref(pad);
+  RawSender tx("txa", F("TXA_ETH0_IPV4"), I("TXA_ETH0_INDEX"));
+  const std::string big(300, 'b');
+  tx.send("239.255.40.6", port, big);
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (first_memory_sizes.empty() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(first_memory_sizes.size(), 1u);
+  EXPECT_EQ(first_memory_sizes[0], 100u) << "the 300-byte datagram was not read into a 100-byte (mtu) buffer";
+}
+
+// --- the timeout's range ---
+
+TEST(SrcLive, TimeoutNearTheTopOfItsRangeNeverFiresEarly) {
+  // 2^32 ms + 50 ms (a cast to int waits 50 ms) and the very top (which went negative): neither fires soon.
+  for (const guint64 timeout : {((G_GUINT64_CONSTANT(1) << 32) + 50) * 1000000, G_MAXUINT64}) {
+    const auto port = next_port();
+    Pipeline p("mcastexpertsrc name=src groups=239.255.40.7 iface=eth0 port=" + std::to_string(port) +
+               " timeout=" + std::to_string(timeout) + " ! fakesink name=sink");
+    ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
+    EXPECT_EQ(p.wait_for(GST_MESSAGE_ELEMENT, 500ms), nullptr) << "timeout " << timeout << " fired early";
+    send_from_txa("239.255.40.7", port, "still-receiving", 2);
+    const auto deadline = std::chrono::steady_clock::now() + 2s;
+    guint64 rendered = 0;
+    while (rendered < 2 && std::chrono::steady_clock::now() < deadline) {
+      GstStructure* stats = nullptr;
+      g_object_get(p.by_name("sink"), "stats", &stats, nullptr);
+      gst_structure_get_uint64(stats, "rendered", &rendered);
+      gst_structure_free(stats);
+      std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(rendered, 2u) << "timeout " << timeout;
+  }
+}
+
+// --- running state, and errors ---
+
+TEST(SrcState, PortZeroReadsTheBoundPortOnlyWhileOpen) {
+  GstElement* e = gst_element_factory_make("mcastexpertsrc", nullptr);
+  g_object_set(e, "groups", "239.255.41.1", "iface", "eth0", "port", 0, nullptr);
+  gint port = -1;
+  {
+    lab::InHost in("rx");
+    ASSERT_EQ(gst_element_set_state(e, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  }
+  g_object_get(e, "port", &port, nullptr);
+  EXPECT_GT(port, 0);
+  gchar* uri = gst_uri_handler_get_uri(GST_URI_HANDLER(e));
+  EXPECT_EQ(std::string(uri), "mcast://239.255.41.1:" + std::to_string(port) + "?iface=eth0");
+  g_free(uri);
+  ASSERT_EQ(gst_element_set_state(e, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  g_object_get(e, "port", &port, nullptr);
+  EXPECT_EQ(port, 0) << "the bound port was written back into what the user set";
+  gst_object_unref(e);
+}
+
+TEST(SrcState, ErrorsArePostedWithNoLockHeld) {
+  // A refused value (reported at start) and an error found while opening: a synchronous bus handler reads a
+  // property as each is posted.
+  for (const auto& [props, expected] :
+       std::vector<std::pair<std::vector<std::pair<const char*, const char*>>, const char*>>{
+           {{{"groups", "239.255.41.2"}, {"groups", "10.1.1.1"}}, "Property 'groups' was set to '10.1.1.1'"},
+           {{{"groups", "239.255.41.2"}, {"iface", "eht0"}}, "Property 'iface' (\"eht0\"): no interface matches"}}) {
+    GstElement* e = gst_element_factory_make("mcastexpertsrc", nullptr);
+    for (const auto& [name, value] : props) g_object_set(e, name, value, nullptr);
+    const std::string error = error_while_a_sync_handler_reads(e, "rx", GST_STATE_PLAYING, "groups");
+    EXPECT_NE(error.find(expected), std::string::npos) << error;
+    gst_object_unref(e);
+  }
+}
+
+TEST(SrcState, AUriIsTakenWholeOrNotAtAll) {
+  GstElement* e =
+      gst_element_make_from_uri(GST_URI_SRC, "mcast://239.255.41.3:6100?iface=eth1&mtu=2000", nullptr, nullptr);
+  ASSERT_NE(e, nullptr);
+  for (const char* bad : {"mcast://239.255.41.4:6200?iface=eth0&mtu=abc", "mcast://239.255.41.4?timeout=-1",
+                          "mcast://239.255.41.4?mtu=", "mcast://239.255.41.4?sources=239.1.1.1",
+                          "mcast://239.255.41.4?iface=eth0%00x", "mcast://239.255.41.4?batch-size=0"}) {
+    GError* err = nullptr;
+    EXPECT_FALSE(gst_uri_handler_set_uri(GST_URI_HANDLER(e), bad, &err)) << bad;
+    ASSERT_NE(err, nullptr) << bad;
+    EXPECT_NE(std::string(err->message).find("Fix:"), std::string::npos) << err->message;
+    g_error_free(err);
+    gchar* uri = gst_uri_handler_get_uri(GST_URI_HANDLER(e));
+    EXPECT_STREQ(uri, "mcast://239.255.41.3:6100?iface=eth1&mtu=2000") << "after " << bad;
+    g_free(uri);
+  }
+  // A later URI's missing keys go back to their defaults: it describes the element.
+  ASSERT_TRUE(gst_uri_handler_set_uri(GST_URI_HANDLER(e), "mcast://239.255.41.5?loop=true", nullptr));
+  gchar* uri = gst_uri_handler_get_uri(GST_URI_HANDLER(e));
+  EXPECT_STREQ(uri, "mcast://239.255.41.5:5004?loop=true");
+  g_free(uri);
+  gst_object_unref(e);
+}
+
+TEST(SrcState, PrivilegedPortSaysWhy) {
+  GstElement* e = gst_element_factory_make("mcastexpertsrc", nullptr);
+  g_object_set(e, "groups", "239.255.41.6", "iface", "eth0", "port", 99, nullptr);
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(e, bus);
+  {
+    WithoutCapability plain_user(CAP_NET_BIND_SERVICE);
+    lab::InHost in("rx");
+    EXPECT_EQ(gst_element_set_state(e, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
+  }
+  GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  ASSERT_NE(m, nullptr);
+  GError* err = nullptr;
+  gst_message_parse_error(m, &err, nullptr);
+  const std::string text = err->message;
+  EXPECT_NE(text.find("Property 'port' (\"99\")"), std::string::npos) << text;
+  EXPECT_NE(text.find("CAP_NET_BIND_SERVICE"), std::string::npos) << text;
+  g_error_free(err);
+  gst_message_unref(m);
+  gst_element_set_state(e, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(e);
+}

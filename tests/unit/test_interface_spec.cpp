@@ -17,7 +17,6 @@ NetInterface iface(const char* name, unsigned index, std::vector<InterfaceAddres
   i.name = name;
   i.index = index;
   i.up = up;
-  i.running = up;
   i.multicast = multicast;
   i.loopback = loopback;
   i.addresses = std::move(addresses);

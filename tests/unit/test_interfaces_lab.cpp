@@ -69,7 +69,6 @@ TEST(InterfacesLab, EnumerationMatchesIproute) {
   const auto* eth1 = table.by_name("eth1");
   ASSERT_NE(eth1, nullptr);
   EXPECT_EQ(eth1->index, lab::fact_index("RX_ETH1_INDEX"));
-  EXPECT_EQ(eth1->mac, lab::fact("RX_ETH1_MAC"));
   EXPECT_TRUE(eth1->up && eth1->multicast && !eth1->loopback);
   EXPECT_EQ(eth1->mtu, 1500u);
   EXPECT_TRUE(table.by_name("lo")->loopback);

@@ -50,3 +50,28 @@ TEST(McastUri, RejectsWhatIsNotOne) {
   EXPECT_NE(message("mcast://239.1.2.3?iface").find("without key=value"), std::string::npos);
   EXPECT_NE(message("mcast://239.1.2.3?iface=%zz").find("broken %-escape"), std::string::npos);
 }
+
+TEST(McastUri, AListOfGroupsIsTheAuthorityAndRoundTrips) {
+  const auto v4 = McastUri::parse("mcast://239.1.1.1:5000,239.1.1.2:5002?iface=eth1");
+  EXPECT_EQ(v4.groups, "239.1.1.1:5000,239.1.1.2:5002");
+  EXPECT_FALSE(v4.port.has_value());
+  const auto v6 = McastUri::parse("mcast://[ff15::1]:5000,[ff15::2]:5002");
+  EXPECT_EQ(v6.groups, "[ff15::1]:5000,[ff15::2]:5002");
+  for (const char* text : {"mcast://239.1.1.1:5000,239.1.1.2:5002?iface=eth1", "mcast://[ff15::1]:5000,ff15::2",
+                           "mcast://ff15::1,ff15::2?port=6000"})
+    EXPECT_EQ(McastUri::parse(text).to_string(), text);
+}
+
+TEST(McastUri, RefusesAnEscapedNulAndAnEmptyPort) {
+  auto refused = [](const char* text) {
+    try {
+      McastUri::parse(text);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(refused("mcast://239.1.2.3?iface=eth1%00x").find("escaped NUL"), std::string::npos);
+  EXPECT_NE(refused("mcast://239.1.2.3:").find("port that is not 1 to 65535"), std::string::npos);
+  EXPECT_NE(refused("mcast://[ff15::1]:").find("port that is not 1 to 65535"), std::string::npos);
+}
