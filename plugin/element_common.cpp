@@ -96,6 +96,21 @@ void store_setting(GstElement* element, GstDebugCategory* category, GParamSpec* 
   g_value_unset(&old);
 }
 
+bool set_element_property(GstElement* element, GstDebugCategory* category, GParamSpec* pspec, const GValue* value,
+                          guint uri_prop_id, const gchar* const* uri_keys, const SettingsAccess& access) {
+  if (!may_change_now(element, pspec, value)) return false;
+  if (pspec->param_id == uri_prop_id) {
+    set_uri_property(element, category, value, uri_keys, access.lock, access.refused);
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(access.lock);
+  const guint id = pspec->param_id;
+  store_setting(
+      element, category, pspec, value, access.refused, [&](GValue* v) { access.read(id, v); },
+      [&](const GValue* v) { access.write(id, v); });
+  return true;
+}
+
 // --- errors ---
 
 std::string describe(const Error& e) {

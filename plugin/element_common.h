@@ -49,6 +49,20 @@ void store_setting(GstElement* element, GstDebugCategory* category, GParamSpec* 
                    RefusedValues& refused, const std::function<void(GValue*)>& read,
                    const std::function<void(const GValue*)>& write);
 
+// How an element's setter reaches its settings: `read`/`write` a property's value, called with `lock` held.
+struct SettingsAccess {
+  std::mutex& lock;
+  RefusedValues& refused;
+  std::function<void(guint prop_id, GValue* value)> read;
+  std::function<void(guint prop_id, const GValue* value)> write;
+};
+
+// The body of both elements' set_property: refuses a MUTABLE_READY property outside NULL and READY, applies the
+// property `uri_prop_id` as an mcast:// URI (with `uri_keys`), and stores anything else through `access`. True when
+// a value was stored (the caller then applies what is live).
+bool set_element_property(GstElement* element, GstDebugCategory* category, GParamSpec* pspec, const GValue* value,
+                          guint uri_prop_id, const gchar* const* uri_keys, const SettingsAccess& access);
+
 // --- errors ---
 
 // The text of a setting's value as the user set it, by property name, for an error message. Read from a snapshot

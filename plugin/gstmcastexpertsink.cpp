@@ -428,17 +428,12 @@ static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, co
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     return;
   }
-  if (!mcastexpert_plugin::may_change_now(GST_ELEMENT(self), pspec, value)) return;
-  if (prop_id == PROP_URI) {
-    mcastexpert_plugin::set_uri_property(GST_ELEMENT(self), GST_CAT_DEFAULT, value, kUriKeys, priv->settings_lock,
-                                         priv->settings.refused);
-    return;
-  }
-  std::lock_guard<std::mutex> lock(priv->settings_lock);
   Settings& s = priv->settings;
-  mcastexpert_plugin::store_setting(
-      GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, s.refused, [&](GValue* v) { read_setting(s, prop_id, v); },
-      [&](const GValue* v) { write_setting(s, prop_id, v); });
+  const mcastexpert_plugin::SettingsAccess access{priv->settings_lock, s.refused,
+                                                  [&](guint id, GValue* v) { read_setting(s, id, v); },
+                                                  [&](guint id, const GValue* v) { write_setting(s, id, v); }};
+  mcastexpert_plugin::set_element_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, PROP_URI, kUriKeys,
+                                           access);
 }
 
 static GValue stats_entry(GstStructure* s) {

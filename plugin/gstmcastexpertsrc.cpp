@@ -586,19 +586,13 @@ static void gst_mcastexpert_src_set_property(GObject* object, guint prop_id, con
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     return;
   }
-  if (!mcastexpert_plugin::may_change_now(GST_ELEMENT(self), pspec, value)) return;
-  if (prop_id == PROP_URI) {
-    mcastexpert_plugin::set_uri_property(GST_ELEMENT(self), GST_CAT_DEFAULT, value, kUriKeys, priv->settings_lock,
-                                         priv->settings.refused);
+  Settings& s = priv->settings;
+  const mcastexpert_plugin::SettingsAccess access{priv->settings_lock, s.refused,
+                                                  [&](guint id, GValue* v) { read_setting(s, id, v); },
+                                                  [&](guint id, const GValue* v) { write_setting(s, id, v); }};
+  if (!mcastexpert_plugin::set_element_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, PROP_URI, kUriKeys,
+                                                access))
     return;
-  }
-  {
-    std::lock_guard<std::mutex> lock(priv->settings_lock);
-    Settings& s = priv->settings;
-    mcastexpert_plugin::store_setting(
-        GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, s.refused, [&](GValue* v) { read_setting(s, prop_id, v); },
-        [&](const GValue* v) { write_setting(s, prop_id, v); });
-  }
   // The live ones, applied now: the waiting streaming thread measures its timeout again, the pad renegotiates.
   if (prop_id == PROP_TIMEOUT) priv->recheck.wake();
   if (prop_id == PROP_CAPS) gst_pad_mark_reconfigure(GST_BASE_SRC_PAD(self));

@@ -222,6 +222,68 @@ inline std::string buffer_bytes(GstBuffer* buf) {
   return out;
 }
 
+// Drops a capability (CAP_NET_ADMIN by default) from the calling thread's effective set while it lives
+// (capabilities are per thread), as for a user who may not exceed net.core.rmem_max / wmem_max, or bind a port
+// below 1024 (CAP_NET_BIND_SERVICE).
+class WithoutCapability {
+ public:
+  explicit WithoutCapability(int cap) {
+    syscall(SYS_capget, &header_, saved_);
+    __user_cap_data_struct reduced[2] = {saved_[0], saved_[1]};
+    reduced[cap / 32].effective &= ~(1u << (cap % 32));
+    if (syscall(SYS_capset, &header_, reduced) != 0) throw std::runtime_error("cannot drop a capability");
+  }
+  ~WithoutCapability() { syscall(SYS_capset, &header_, saved_); }
+  WithoutCapability(const WithoutCapability&) = delete;
+  WithoutCapability& operator=(const WithoutCapability&) = delete;
+
+ private:
+  __user_cap_header_struct header_{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct saved_[2] = {};
+};
+
+class WithoutNetAdmin : public WithoutCapability {
+ public:
+  WithoutNetAdmin() : WithoutCapability(CAP_NET_ADMIN) {}
+};
+
+// The text of every message of `type` (error, warning or info) waiting on `bus`, taken off it.
+inline std::vector<std::string> messages_on(GstBus* bus, GstMessageType type) {
+  std::vector<std::string> out;
+  while (GstMessage* m = gst_bus_pop_filtered(bus, type)) {
+    GError* err = nullptr;
+    if (type == GST_MESSAGE_WARNING)
+      gst_message_parse_warning(m, &err, nullptr);
+    else if (type == GST_MESSAGE_INFO)
+      gst_message_parse_info(m, &err, nullptr);
+    else
+      gst_message_parse_error(m, &err, nullptr);
+    if (err != nullptr) out.push_back(err->message);
+    g_clear_error(&err);
+    gst_message_unref(m);
+  }
+  return out;
+}
+
+// The errors `element` (configured, in NULL, on a bus of its own) posts going to `state` on `host`, by a thread
+// without capability `cap`.
+inline std::vector<std::string> errors_without_capability(GstElement* element, const std::string& host, GstState state,
+                                                          int cap) {
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(element, bus);
+  GstStateChangeReturn ret;
+  {
+    WithoutCapability plain_user(cap);
+    lab::InHost in(host);
+    ret = gst_element_set_state(element, state);
+  }
+  auto errors = messages_on(bus, GST_MESSAGE_ERROR);
+  gst_element_set_state(element, GST_STATE_NULL);
+  gst_object_unref(bus);
+  if (ret != GST_STATE_CHANGE_FAILURE) errors.insert(errors.begin(), "(the state change did not fail)");
+  return errors;
+}
+
 // A harness around an element described by `launch` ("mcastexpertsrc key=value ..."), started on `host`.
 class Harness {
  public:
@@ -317,22 +379,7 @@ class Harness {
   }
 
   // The text of every message of `type` posted so far (error, warning or info).
-  std::vector<std::string> messages(GstMessageType type) {
-    std::vector<std::string> out;
-    while (GstMessage* m = gst_bus_pop_filtered(bus_, type)) {
-      GError* err = nullptr;
-      if (type == GST_MESSAGE_WARNING)
-        gst_message_parse_warning(m, &err, nullptr);
-      else if (type == GST_MESSAGE_INFO)
-        gst_message_parse_info(m, &err, nullptr);
-      else
-        gst_message_parse_error(m, &err, nullptr);
-      if (err != nullptr) out.push_back(err->message);
-      g_clear_error(&err);
-      gst_message_unref(m);
-    }
-    return out;
-  }
+  std::vector<std::string> messages(GstMessageType type) { return messages_on(bus_, type); }
 
   GstStructure* stats() {
     GstStructure* s = nullptr;
@@ -448,31 +495,6 @@ inline std::string run_output(const std::string& command) {
   }
   return out;
 }
-
-// Drops a capability (CAP_NET_ADMIN by default) from the calling thread's effective set while it lives
-// (capabilities are per thread), as for a user who may not exceed net.core.rmem_max / wmem_max, or bind a port
-// below 1024 (CAP_NET_BIND_SERVICE).
-class WithoutCapability {
- public:
-  explicit WithoutCapability(int cap) {
-    syscall(SYS_capget, &header_, saved_);
-    __user_cap_data_struct reduced[2] = {saved_[0], saved_[1]};
-    reduced[cap / 32].effective &= ~(1u << (cap % 32));
-    if (syscall(SYS_capset, &header_, reduced) != 0) throw std::runtime_error("cannot drop a capability");
-  }
-  ~WithoutCapability() { syscall(SYS_capset, &header_, saved_); }
-  WithoutCapability(const WithoutCapability&) = delete;
-  WithoutCapability& operator=(const WithoutCapability&) = delete;
-
- private:
-  __user_cap_header_struct header_{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct saved_[2] = {};
-};
-
-class WithoutNetAdmin : public WithoutCapability {
- public:
-  WithoutNetAdmin() : WithoutCapability(CAP_NET_ADMIN) {}
-};
 
 // Sets `element` (alone, on a bus of its own) to `state` on `host` while a synchronous bus handler reads
 // `property` as each error is posted, as an application's handler may. Returns the first error's text. If the

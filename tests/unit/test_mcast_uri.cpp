@@ -33,15 +33,22 @@ TEST(McastUri, RoundTripsThroughText) {
     EXPECT_EQ(McastUri::parse(text).to_string(), text);
 }
 
+namespace {
+
+// Why `text` is refused ("" if it is not).
+std::string refused(const char* text) {
+  try {
+    McastUri::parse(text);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
 TEST(McastUri, RejectsWhatIsNotOne) {
-  auto message = [](const char* text) {
-    try {
-      McastUri::parse(text);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
+  auto message = refused;
   EXPECT_NE(message("udp://239.1.2.3:5004").find("does not start with mcast://"), std::string::npos);
   EXPECT_NE(message("mcast://").find("names no group"), std::string::npos);
   EXPECT_NE(message("mcast://239.1.2.3:70000").find("port that is not 1 to 65535"), std::string::npos);
@@ -63,14 +70,6 @@ TEST(McastUri, AListOfGroupsIsTheAuthorityAndRoundTrips) {
 }
 
 TEST(McastUri, RefusesAnEscapedNulAndAnEmptyPort) {
-  auto refused = [](const char* text) {
-    try {
-      McastUri::parse(text);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
   EXPECT_NE(refused("mcast://239.1.2.3?iface=eth1%00x").find("escaped NUL"), std::string::npos);
   EXPECT_NE(refused("mcast://239.1.2.3:").find("port that is not 1 to 65535"), std::string::npos);
   EXPECT_NE(refused("mcast://[ff15::1]:").find("port that is not 1 to 65535"), std::string::npos);
