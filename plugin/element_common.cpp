@@ -269,6 +269,14 @@ gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* ke
       if (G_IS_VALUE(&v.value)) g_value_unset(&v.value);
   };
   try {
+    GST_OBJECT_LOCK(element);
+    const GstState state = GST_STATE(element);
+    GST_OBJECT_UNLOCK(element);
+    // Most of what a URI sets shapes the sockets: all of it changes together, while the element is stopped.
+    if (state > GST_STATE_READY)
+      throw Error(ErrorKind::InvalidSetting,
+                  std::string("cannot be applied while ") + gst_element_state_get_name(state),
+                  "set the URI in NULL or READY");
     const auto parsed = mcastexpert::McastUri::parse(text);
     auto add = [&](const std::string& key, const std::string& value) {
       GParamSpec* pspec = g_object_class_find_property(klass, key.c_str());
@@ -323,8 +331,7 @@ void set_uri_property(GstElement* element, GstDebugCategory* category, const GVa
   }
   GST_CAT_WARNING_OBJECT(category, element, "refusing uri: %s", error->message);
   std::lock_guard<std::mutex> guard(lock);
-  refused["uri"] = std::string("'") + (g_value_get_string(value) != nullptr ? g_value_get_string(value) : "") +
-                   "': " + error->message;
+  refused["uri"] = error->message;  // it quotes the URI
   g_error_free(error);
 }
 

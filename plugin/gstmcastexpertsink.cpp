@@ -590,6 +590,7 @@ static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
         ("raise it (sysctl -w net.core.wmem_max=%d), or run with CAP_NET_ADMIN so SO_SNDBUFFORCE works",
          ss.buffer_size));
   priv->streaming = StreamingState{};
+  priv->stop.clear();  // an unlock from before this start means nothing now
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
     priv->running = std::move(running);
@@ -663,10 +664,9 @@ static GstFlowReturn send_batch(GstMcastExpertSink* self) {
   SendOutcome outcome;
   bool failed = false;  // something was to be sent, and every send of it failed
   if (!st.datagrams.empty()) {
-    const uint64_t errors_before = sender.total_errors();
     outcome = sender.send(st.datagrams.data(), st.datagrams.size(), st.failures, priv->stop);
     // No destination at all (all removed) is not a failure: there is nowhere to send, as with multiudpsink.
-    failed = outcome.sent == 0 && !outcome.interrupted && sender.total_errors() > errors_before;
+    failed = outcome.sent == 0 && outcome.failed > 0 && !outcome.interrupted;
   }
   for (size_t i = 0; i < st.maps.size(); ++i) gst_memory_unmap(st.mapped[i], &st.maps[i]);
   st.maps.clear();

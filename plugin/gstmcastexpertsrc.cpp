@@ -772,6 +772,9 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
                       (nullptr));
     return FALSE;
   }
+  // A wake left from before (a timeout set while stopped, an unlock without its unlock_stop) means nothing now.
+  priv->stop.clear();
+  priv->recheck.clear();
   auto streaming = std::make_unique<StreamingState>(pool);
   streaming->live = s.live;
   streaming->port = priv->running->receiver->port();

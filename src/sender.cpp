@@ -328,7 +328,7 @@ int MulticastSender::send_gso(Route& route, const Datagram* d, size_t n, const W
 }
 
 size_t MulticastSender::send_plain(Route& route, const Datagram* d, size_t n, std::vector<SendFailure>& failures,
-                                   const Waker& stop, bool& interrupted) {
+                                   const Waker& stop, SendOutcome& outcome) {
   messages_.clear();
   for (size_t i = 0; i < n; ++i) {
     mmsghdr m{};
@@ -348,10 +348,11 @@ size_t MulticastSender::send_plain(Route& route, const Datagram* d, size_t n, st
       if (errno == EINTR) continue;
       if (would_block(errno)) {
         if (wait_writable(fd, stop)) continue;
-        interrupted = true;
+        outcome.interrupted = true;
         break;
       }
       count_failed(route, 1, errno, failures);
+      ++outcome.failed;
       ++pos;  // skip the one that failed; the others still go
       continue;
     }
@@ -389,6 +390,7 @@ SendOutcome MulticastSender::send(const Datagram* datagrams, size_t count, std::
           out.interrupted = true;
         } else if (err != 0) {
           count_failed(route, run, err, failures);
+          out.failed += run;
         } else {
           out.sent += run;
         }
@@ -398,7 +400,7 @@ SendOutcome MulticastSender::send(const Datagram* datagrams, size_t count, std::
       // Up to the next run that GSO can take (all of it when GSO is off).
       size_t end = d + 1;
       while (end < count && (!gso_ || gso_run(route, datagrams + end, count - end) < 2)) ++end;
-      out.sent += send_plain(route, datagrams + d, end - d, failures, stop, out.interrupted);
+      out.sent += send_plain(route, datagrams + d, end - d, failures, stop, out);
       d = end;
     }
     if (out.interrupted) break;
@@ -411,12 +413,6 @@ std::vector<MulticastSender::RouteStats> MulticastSender::route_stats() const {
   for (const auto& r : *snapshot())
     out.push_back({r->destination, r->egress->info.iface.name, r->packets.get(), r->bytes.get(), r->errors.get()});
   return out;
-}
-
-uint64_t MulticastSender::total_errors() const {
-  uint64_t n = 0;
-  for (const auto& r : *snapshot()) n += r->errors.get();
-  return n;
 }
 
 }  // namespace mcastexpert

@@ -56,6 +56,7 @@ struct SendFailure {
 // What one send() did.
 struct SendOutcome {
   size_t sent = 0;           // (datagram, route) sends that succeeded
+  size_t failed = 0;         // (datagram, route) sends that failed, counted in the routes' errors
   bool interrupted = false;  // the stop waker was woken while a socket's queue was full: the rest was not sent
 };
 
@@ -95,7 +96,6 @@ class MulticastSender {
     uint64_t packets, bytes, errors;
   };
   std::vector<RouteStats> route_stats() const;
-  uint64_t total_errors() const;
 
  private:
   struct EgressSocket;
@@ -111,7 +111,7 @@ class MulticastSender {
   size_t gso_run(const Route& route, const Datagram* d, size_t n) const;
   int send_gso(Route& route, const Datagram* d, size_t n, const Waker& stop);
   size_t send_plain(Route& route, const Datagram* d, size_t n, std::vector<SendFailure>& failures, const Waker& stop,
-                    bool& interrupted);
+                    SendOutcome& outcome);
   void count_failed(Route& route, size_t packets, int err, std::vector<SendFailure>& failures);
 
   const SenderSettings settings_;

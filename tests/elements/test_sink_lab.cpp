@@ -586,11 +586,16 @@ TEST(SinkState, PrivilegedBindPortSaysWhy) {
 }
 
 TEST(SinkState, UriWithAPortPerGroupSetsAnElementBackToWhatThisOneDoes) {
-  for (const std::string groups :
-       {"239.255.51.5:6001,239.255.51.6:6002", "[ff15::51:5]:6001,ff15::51:6", "239.255.51.7:6003"}) {
+  // Brackets only around an IPv6 literal; a list carries its own ports, and the element's port as a key where an
+  // entry needs it.
+  for (const auto& [groups, want_uri] : std::vector<std::pair<std::string, std::string>>{
+           {"239.255.51.5:6001,239.255.51.6:6002", "mcast://239.255.51.5:6001,239.255.51.6:6002?iface=eth1&ttl=3"},
+           {"[ff15::51:5]:6001,ff15::51:6", "mcast://[ff15::51:5]:6001,ff15::51:6?port=6100&iface=eth1&ttl=3"},
+           {"239.255.51.7:6003", "mcast://239.255.51.7:6003?iface=eth1&ttl=3"}}) {
     GstElement* e = gst_element_factory_make("mcastexpertsink", nullptr);
     g_object_set(e, "groups", groups.c_str(), "port", 6100, "iface", "eth1", "ttl", 3, nullptr);
     gchar* uri = gst_uri_handler_get_uri(GST_URI_HANDLER(e));
+    EXPECT_EQ(std::string(uri), want_uri);
     GstElement* copy = gst_element_make_from_uri(GST_URI_SINK, uri, nullptr, nullptr);
     ASSERT_NE(copy, nullptr) << uri;
     gchar* again = gst_uri_handler_get_uri(GST_URI_HANDLER(copy));
