@@ -295,13 +295,15 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
   /**
    * GstMcastExpertSrc:port:
    *
-   * The UDP port to receive on. 0 picks a free port, which reads back here once the element is in READY.
+   * The UDP port to receive on. 0 picks a free port. While the socket is open (from NULL→READY to READY→NULL)
+   * this reads the port it is bound to; in NULL, what you set.
    *
    * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_PORT,
-      g_param_spec_int("port", "Port", "UDP port to receive on (0 = pick a free one, readable in READY)", 0, 65535,
+      g_param_spec_int("port", "Port",
+                       "UDP port to receive on (0 = pick a free one; from READY on, reads the port bound)", 0, 65535,
                        kDefaultPort, kReadyOnly));
   /**
    * GstMcastExpertSrc:iface:
@@ -347,7 +349,10 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    * Since: 0.1
    */
   g_object_class_install_property(
-      gobject_class, PROP_CAPS, g_param_spec_boxed("caps", "Caps", "The caps of the source pad", GST_TYPE_CAPS, kLive));
+      gobject_class, PROP_CAPS,
+      g_param_spec_boxed("caps", "Caps",
+                         "The caps of the source pad (any state: the pad renegotiates before the next buffer)",
+                         GST_TYPE_CAPS, kLive));
   /**
    * GstMcastExpertSrc:buffer-size:
    *
@@ -387,9 +392,10 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    */
   g_object_class_install_property(
       gobject_class, PROP_TIMEOUT,
-      g_param_spec_uint64("timeout", "Timeout",
-                          "Post a GstUDPSrcTimeout element message after this many ns without data (0 = off)", 0,
-                          G_MAXUINT64, kDefaultTimeout, kLive));
+      g_param_spec_uint64(
+          "timeout", "Timeout",
+          "Post a GstUDPSrcTimeout element message after this many ns without data (0 = off; any state)", 0,
+          G_MAXUINT64, kDefaultTimeout, kLive));
   /**
    * GstMcastExpertSrc:retrieve-sender-address:
    *
@@ -398,10 +404,12 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * Since: 0.1
    */
-  g_object_class_install_property(gobject_class, PROP_RETRIEVE_SENDER_ADDRESS,
-                                  g_param_spec_boolean("retrieve-sender-address", "Retrieve sender address",
-                                                       "Put the sender's address on each buffer as GstNetAddressMeta",
-                                                       kDefaultRetrieveSenderAddress, kLive));
+  g_object_class_install_property(
+      gobject_class, PROP_RETRIEVE_SENDER_ADDRESS,
+      g_param_spec_boolean(
+          "retrieve-sender-address", "Retrieve sender address",
+          "Put the sender's address on each buffer as GstNetAddressMeta (any state, from the next datagram)",
+          kDefaultRetrieveSenderAddress, kLive));
   /**
    * GstMcastExpertSrc:skip-first-bytes:
    *
@@ -412,8 +420,9 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    */
   g_object_class_install_property(
       gobject_class, PROP_SKIP_FIRST_BYTES,
-      g_param_spec_int("skip-first-bytes", "Skip first bytes", "Drop this many bytes from the start of each datagram",
-                       0, G_MAXINT, kDefaultSkipFirstBytes, kLive));
+      g_param_spec_int("skip-first-bytes", "Skip first bytes",
+                       "Drop this many bytes from the start of each datagram (any state, from the next datagram)", 0,
+                       G_MAXINT, kDefaultSkipFirstBytes, kLive));
   /**
    * GstMcastExpertSrc:reuse:
    *
