@@ -492,6 +492,10 @@ static GstStructure* make_stats(McastExpertSinkPrivate* priv) {
 static void gst_mcastexpert_sink_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec) {
   auto* self = GST_MCASTEXPERT_SINK(object);
   auto* priv = self->priv;
+  if (prop_id == PROP_0 || prop_id > PROP_URI) {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    return;
+  }
   switch (prop_id) {
     case PROP_STATS: g_value_take_boxed(value, make_stats(priv)); return;
     case PROP_URI:
@@ -507,12 +511,7 @@ static void gst_mcastexpert_sink_get_property(GObject* object, guint prop_id, GV
         }
       }
       break;
-    default:
-      if (prop_id == PROP_0 || prop_id > PROP_URI) {
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-        return;
-      }
-      break;
+    default: break;
   }
   std::lock_guard<std::mutex> lock(priv->settings_lock);
   read_setting(priv->settings, prop_id, value);

@@ -640,6 +640,10 @@ static GstStructure* make_stats(McastExpertSrcPrivate* priv) {
 static void gst_mcastexpert_src_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec) {
   auto* self = GST_MCASTEXPERT_SRC(object);
   auto* priv = self->priv;
+  if (prop_id == PROP_0 || prop_id > PROP_URI) {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    return;
+  }
   switch (prop_id) {
     case PROP_STATS: g_value_take_boxed(value, make_stats(priv)); return;
     case PROP_URI:
@@ -654,12 +658,7 @@ static void gst_mcastexpert_src_get_property(GObject* object, guint prop_id, GVa
       }
       break;
     }
-    default:
-      if (prop_id == PROP_0 || prop_id > PROP_URI) {
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-        return;
-      }
-      break;
+    default: break;
   }
   std::lock_guard<std::mutex> lock(priv->settings_lock);
   read_setting(priv->settings, prop_id, value);

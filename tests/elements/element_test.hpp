@@ -560,6 +560,22 @@ inline int read_int_file(const char* path) {
   return v;
 }
 
+// Both ways an element reports bad settings at start — a value a setter refused, and an error found while opening
+// (an unknown interface) — posted while a synchronous bus handler reads a property, as an application's may.
+inline void expect_errors_posted_with_no_lock_held(const char* factory, const char* group, GstState state) {
+  const std::vector<std::pair<const char*, std::string>> cases{
+      {"groups", "Property 'groups' was set to '10.1.1.1'"},
+      {"iface", "Property 'iface' (\"eht0\"): no interface matches"}};
+  for (const auto& [bad, expected] : cases) {
+    GstElement* e = gst_element_factory_make(factory, nullptr);
+    g_object_set(e, "groups", group, nullptr);
+    g_object_set(e, bad, std::string(bad) == "groups" ? "10.1.1.1" : "eht0", nullptr);
+    const std::string error = error_while_a_sync_handler_reads(e, "rx", state, "groups");
+    EXPECT_NE(error.find(expected), std::string::npos) << factory << ": " << error;
+    gst_object_unref(e);
+  }
+}
+
 // gst_init once, for gtest's main.
 class GstEnvironment : public ::testing::Environment {
  public:
