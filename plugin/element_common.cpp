@@ -52,7 +52,7 @@ void install_list_property(GObjectClass* klass, guint id, const char* name, cons
 
 void check_list(ListKind kind, const std::string& text) {
   switch (kind) {
-    case ListKind::Groups: mcastexpert::parse_group_list(text); break;
+    case ListKind::Groups: mcastexpert::parse_group_list(text, mcastexpert::kReceiverGroupRules); break;
     case ListKind::Destinations: mcastexpert::parse_group_list(text, mcastexpert::kDestinationRules); break;
     case ListKind::Sources: mcastexpert::parse_source_list(text); break;
     case ListKind::Interfaces: mcastexpert::split_list(text); break;

@@ -210,7 +210,6 @@ struct StreamingState {
 
   GstBufferPool* pool;
   LiveSettings live;  // as read at the top of the current batch
-  uint16_t port = 0;  // the port bound, for the meta
   std::vector<SpareBuffer> spares;
   std::vector<ReceiveSlot> slots;
   std::vector<GstBuffer*> ready;          // the buffers of one batch, in order
@@ -675,7 +674,7 @@ static gboolean open_receiver(GstMcastExpertSrc* self, const Settings& s) {
   ReceiverSettings rs;
   try {
     if (!priv->stop.valid() || !priv->recheck.valid()) throw_system_error("cannot create an eventfd", EMFILE);
-    rs.groups = about_setting("groups", [&] { return parse_group_list(s.socket.groups); });
+    rs.groups = about_setting("groups", [&] { return parse_group_list(s.socket.groups, kReceiverGroupRules); });
     rs.sources = about_setting("sources", [&] { return parse_source_list(s.socket.sources); });
     rs.block_sources = about_setting("block-sources", [&] { return parse_source_list(s.socket.block_sources); });
     rs.port = static_cast<uint16_t>(s.socket.port);
@@ -785,7 +784,6 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
   priv->recheck.clear();
   auto streaming = std::make_unique<StreamingState>(pool);
   streaming->live = s.live;
-  streaming->port = priv->running->receiver->port();
   streaming->slots.assign(s.batch_size, ReceiveSlot{});
   streaming->last_data_monotonic = g_get_monotonic_time();
   priv->streaming = std::move(streaming);
@@ -836,8 +834,7 @@ static void set_sender_meta(StreamingState& st, GstBuffer* buf, const sockaddr_s
   }
 }
 
-static void set_receive_meta(const RunningState& running, const StreamingState& st, GstBuffer* buf,
-                             const ReceiveSlot& slot) {
+static void set_receive_meta(const RunningState& running, GstBuffer* buf, const ReceiveSlot& slot) {
   // By API type, not by name: a name look-up takes a global lock and a hash per call.
   static const GType api = gst_meta_get_info(MCASTEXPERT_RECEIVE_META_NAME)->api;
   auto* meta = reinterpret_cast<GstCustomMeta*>(gst_buffer_get_meta(buf, api));
@@ -863,8 +860,8 @@ static void set_receive_meta(const RunningState& running, const StreamingState& 
                          it != running.ifnames.end() ? it->second.c_str() : "", nullptr);
   }
   const GValue* old_port = gst_structure_id_get_value(s, q_port);
-  if (old_port == nullptr || g_value_get_uint(old_port) != st.port)
-    gst_structure_id_set(s, q_port, G_TYPE_UINT, static_cast<guint>(st.port), nullptr);
+  if (old_port == nullptr || g_value_get_uint(old_port) != slot.port)
+    gst_structure_id_set(s, q_port, G_TYPE_UINT, static_cast<guint>(slot.port), nullptr);
 }
 
 // The first `len` bytes of a read, in the spare buffer it was read into (taking it). Bytes past the buffer's size
@@ -927,7 +924,7 @@ static GstBuffer* finish_buffer(GstMcastExpertSrc* self, GstBuffer* buf, const R
   } else if (GstNetAddressMeta* meta = gst_buffer_get_net_address_meta(buf)) {
     gst_buffer_remove_meta(buf, &meta->meta);  // a pooled buffer keeps it from when it was on
   }
-  set_receive_meta(*priv->running, st, buf, slot);
+  set_receive_meta(*priv->running, buf, slot);
   return buf;
 }
 

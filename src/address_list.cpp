@@ -94,15 +94,33 @@ std::vector<std::string> split_list(std::string_view text) {
 }
 
 std::string GroupEntry::to_string() const {
-  std::string addr = address.to_string();
-  if (!scope.empty()) addr += "%" + scope;
-  if (!port) return addr;
-  return (address.is_v6() ? "[" + addr + "]" : addr) + ":" + std::to_string(*port);
+  std::string text = address.to_string();
+  if (!scope.empty()) text += "%" + scope;
+  if (port) text = (address.is_v6() ? "[" + text + "]" : text) + ":" + std::to_string(*port);
+  for (size_t i = 0; i < interfaces.size(); ++i) text += (i == 0 ? "@" : "+") + interfaces[i];
+  return text;
 }
 
 GroupEntry parse_group_entry(const std::string& entry, const GroupListRules& rules) {
-  const auto parts = split_entry(entry);
+  // "group[:port]@a+b": the interfaces come last, after the one '@' (no address or port holds one).
+  const auto at = entry.find('@');
+  const std::string head = at == std::string::npos ? entry : entry.substr(0, at);
+  const auto parts = split_entry(head);  // views into head
   GroupEntry group;
+  if (at != std::string::npos) {
+    if (!rules.allow_interfaces) bad(entry, "names interfaces, which this list does not take", "leave out the '@...'");
+    std::string_view rest = std::string_view(entry).substr(at + 1);
+    while (true) {
+      const auto plus = rest.find('+');
+      const auto spec = trim(rest.substr(0, plus));
+      if (spec.empty() || spec.find('@') != std::string_view::npos)
+        bad(entry, "has an empty or broken interface list after '@'",
+            "write group@iface, or group@iface+iface for several (name, address or index, as in iface)");
+      group.interfaces.emplace_back(spec);
+      if (plus == std::string_view::npos) break;
+      rest.remove_prefix(plus + 1);
+    }
+  }
   group.address = parse_address(entry, parts.address);
   if (!group.address.is_multicast())
     bad(entry, "is not a multicast address (" + std::string(multicast_range(group.address.family())) + ")",
@@ -114,7 +132,10 @@ GroupEntry parse_group_entry(const std::string& entry, const GroupListRules& rul
   if (!parts.scope.empty()) {
     if (group.address.is_v4()) bad(entry, "has a %scope, which only IPv6 addresses take", "name the interface instead");
     if (!rules.allow_scope)
-      bad(entry, "has a %scope, which a destination does not take", "name the interface to send by with iface");
+      bad(entry, "has a %scope, which a destination does not take",
+          "name the interface to send by with iface, or with @iface after the group");
+    if (!group.interfaces.empty())
+      bad(entry, "names its interface twice, with %scope and with '@'", "keep one: ff02::1@eth0 or ff02::1%eth0");
     group.scope = std::string(parts.scope);
   }
   return group;

@@ -7,7 +7,9 @@
 namespace mcastexpert {
 
 std::string Destination::to_string() const {
-  return (group.is_v6() ? "[" + group.to_string() + "]" : group.to_string()) + ":" + std::to_string(port);
+  std::string text = (group.is_v6() ? "[" + group.to_string() + "]" : group.to_string()) + ":" + std::to_string(port);
+  for (size_t i = 0; i < interfaces.size(); ++i) text += (i == 0 ? "@" : "+") + interfaces[i];
+  return text;
 }
 
 Destination parse_destination(std::string_view group, long long port) {
@@ -22,13 +24,13 @@ Destination parse_destination(std::string_view group, long long port) {
   const GroupEntry entry = parse_group_entry(items.front(), rules);
   if (port < 1 || port > 65535)
     throw Error(ErrorKind::InvalidSetting, "port " + std::to_string(port) + " is out of range", "use 1 to 65535");
-  return {entry.address, static_cast<uint16_t>(port)};
+  return {entry.address, static_cast<uint16_t>(port), entry.interfaces};
 }
 
 std::vector<Destination> destinations_of(const std::vector<GroupEntry>& groups, uint16_t default_port) {
   std::vector<Destination> out;
   for (const auto& g : groups) {
-    const Destination d{g.address, g.port.value_or(default_port)};
+    const Destination d{g.address, g.port.value_or(default_port), g.interfaces};
     if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
   }
   return out;

@@ -14,11 +14,15 @@ namespace mcastexpert {
 struct Destination {
   IpAddress group;
   uint16_t port = 0;
+  // The interfaces this destination leaves by (specifiers as typed after '@'); empty = the sender's own choice.
+  std::vector<std::string> interfaces;
 
-  // "239.1.2.3:5004", "[ff15::1]:5004".
+  // "239.1.2.3:5004", "[ff15::1]:5004", "239.1.2.3:5004@eth1".
   std::string to_string() const;
+  // The same group and port (whatever the interfaces): what a signal without '@' names.
+  bool same_target(const Destination& o) const { return group.same_address(o.group) && port == o.port; }
   friend bool operator==(const Destination& a, const Destination& b) {
-    return a.group.same_address(b.group) && a.port == b.port;
+    return a.same_target(b) && a.interfaces == b.interfaces;
   }
 };
 
@@ -27,7 +31,8 @@ struct Destination {
 inline constexpr GroupListRules kDestinationRules{true, true, false};
 
 // A destination given as a group and a port apart (the sink's add/remove/get-stats signals): `group` is one
-// multicast address as the group list takes it, without a port; `port` is 1 to 65535. Throws Error(InvalidSetting)
+// multicast address as the group list takes it, without a port but with its own interfaces if any
+// ("239.1.2.3@eth1"); `port` is 1 to 65535. Throws Error(InvalidSetting)
 // saying what is wrong with which value.
 Destination parse_destination(std::string_view group, long long port);
 

@@ -84,6 +84,17 @@ std::vector<NetInterface> resolve_interfaces(const InterfaceTable& table, std::s
   return resolved;
 }
 
+std::vector<NetInterface> resolve_entry_interfaces(const InterfaceTable& table, const std::string& entry,
+                                                   const std::vector<std::string>& specs, InterfaceRole role) {
+  std::string list;
+  for (const auto& spec : specs) list += (list.empty() ? "" : ",") + spec;
+  try {
+    return resolve_interfaces(table, list, role);
+  } catch (const Error& e) {
+    throw Error(e.kind(), "entry '" + entry + "': " + e.what(), e.hint(), e.sys_errno());
+  }
+}
+
 std::vector<NetInterface> default_receive_interfaces(const InterfaceTable& table, Family family) {
   std::vector<NetInterface> chosen;
   for (const auto& i : table.interfaces())

@@ -24,6 +24,10 @@ std::vector<const NetInterface*> resolve_interface_spec(const InterfaceTable& ta
 std::vector<NetInterface> resolve_interfaces(const InterfaceTable& table, std::string_view spec_list,
                                              InterfaceRole role);
 
+// Resolves the interfaces one list entry names after '@' (see GroupEntry::interfaces); an error names the entry.
+std::vector<NetInterface> resolve_entry_interfaces(const InterfaceTable& table, const std::string& entry,
+                                                   const std::vector<std::string>& specs, InterfaceRole role);
+
 // The receive default: every interface that is up, multicast-capable, not loopback, and has an address of
 // `family`. Throws Error(NotFound) when there is none.
 std::vector<NetInterface> default_receive_interfaces(const InterfaceTable& table, Family family);

@@ -90,7 +90,22 @@ MulticastReceiver::MulticastReceiver(const ReceiverSettings& settings, const Int
   stats_.group_packets = std::make_unique<ReceiverStats::Counter[]>(settings_.groups.size());
   stats_.group_bytes = std::make_unique<ReceiverStats::Counter[]>(settings_.groups.size());
 
-  open_socket(table);
+  plan_memberships(table);
+  stats_.leg_packets = std::make_unique<ReceiverStats::Counter[]>(memberships_.size());
+  // One socket per port, the port of the entries without their own first.
+  std::vector<uint16_t> wanted;
+  auto socket_for = [&](uint16_t port) {
+    const auto it = std::find(wanted.begin(), wanted.end(), port);
+    if (it != wanted.end()) return static_cast<size_t>(it - wanted.begin());
+    wanted.push_back(port);
+    return wanted.size() - 1;
+  };
+  for (auto& m : memberships_) m.socket = socket_for(settings_.groups[m.group_index].port.value_or(settings_.port));
+  for (size_t i = 0; i < wanted.size(); ++i) open_socket(i, wanted[i]);
+  for (auto& m : memberships_) m.port = ports_[m.socket];
+  const bool any_default = std::any_of(settings_.groups.begin(), settings_.groups.end(),
+                                       [](const GroupEntry& g) { return !g.port.has_value(); });
+  port_ = any_default ? ports_[socket_for(settings_.port)] : ports_.front();
   join_all();
 }
 
@@ -100,15 +115,19 @@ size_t MulticastReceiver::max_datagram() const noexcept {
   return family_ == Family::V4 ? kMaxDatagramV4 : kMaxDatagramV6;
 }
 
-void MulticastReceiver::open_socket(const InterfaceTable& table) {
-  // Which interfaces each group joins on.
+void MulticastReceiver::plan_memberships(const InterfaceTable& table) {
+  // Which interfaces each group joins on: its own (@...), its %scope, the element's, or the default.
   const auto named =
       about_setting("iface", [&] { return resolve_interfaces(table, settings_.iface, InterfaceRole::Receive); });
   std::vector<NetInterface> defaults;
   for (size_t g = 0; g < settings_.groups.size(); ++g) {
     const auto& entry = settings_.groups[g];
     std::vector<NetInterface> on;
-    if (!entry.scope.empty()) {
+    if (!entry.interfaces.empty()) {
+      on = about_setting("groups", [&] {
+        return resolve_entry_interfaces(table, entry.to_string(), entry.interfaces, InterfaceRole::Receive);
+      });
+    } else if (!entry.scope.empty()) {
       on = about_setting("groups", [&] { return resolve_interfaces(table, entry.scope, InterfaceRole::Receive); });
     } else if (!named.empty()) {
       on = named;
@@ -134,9 +153,11 @@ void MulticastReceiver::open_socket(const InterfaceTable& table) {
     for (const auto& a : iface.addresses)
       if (a.address.family() == family_) own_addresses_.push_back(a.address);
   }
+}
 
-  socket_ = open_udp_socket(family_);
-  const SocketOptions opt(socket_.get(), settings_.log);
+void MulticastReceiver::open_socket(size_t index, uint16_t port) {
+  UniqueFd fd = open_udp_socket(family_);
+  const SocketOptions opt(fd.get(), settings_.log);
   if (settings_.reuse) opt.require_int(SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", 1);
   if (family_ == Family::V4) {
     // Without this, a wildcard-bound socket gets every group any socket of this host joined on the port.
@@ -151,30 +172,31 @@ void MulticastReceiver::open_socket(const InterfaceTable& table) {
   // Lets the kernel hand over a burst of one flow's datagrams coalesced (when the sender used GSO, or the receiving
   // device does GRO) in one read; split again below. Older kernels refuse it, which costs nothing.
   opt.set_int(SOL_UDP, UDP_GRO, "UDP_GRO", 1);
-  stats_.granted_buffer_size = settings_.buffer_size > 0
-                                   ? request_buffer_size(opt, socket_.get(), true, settings_.buffer_size)
-                                   : opt.get_int(SOL_SOCKET, SO_RCVBUF) / 2;
+  const int granted = settings_.buffer_size > 0 ? request_buffer_size(opt, fd.get(), true, settings_.buffer_size)
+                                                : opt.get_int(SOL_SOCKET, SO_RCVBUF) / 2;
+  if (index == 0) stats_.granted_buffer_size = granted;
 
   sockaddr_storage bind_addr{};
-  const socklen_t len = IpAddress::any(family_).to_sockaddr(settings_.port, bind_addr);
-  if (bind(socket_.get(), reinterpret_cast<sockaddr*>(&bind_addr), len) != 0) {
+  const socklen_t len = IpAddress::any(family_).to_sockaddr(port, bind_addr);
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&bind_addr), len) != 0) {
     const int err = errno;
-    about_setting("port", [&] {
+    // A port of an entry's own is the groups property's; the others are the port property's.
+    about_setting(port == settings_.port ? "port" : "groups", [&] {
       if (err == EADDRINUSE)
-        throw Error(ErrorKind::Resource, "port " + std::to_string(settings_.port) + " is in use by another socket",
+        throw Error(ErrorKind::Resource, "port " + std::to_string(port) + " is in use by another socket",
                     settings_.reuse ? "the other socket does not share its port: stop it or choose another port"
                                     : "allow sharing (reuse=true) or choose another port",
                     err);
-      throw_system_error("cannot bind to port " + std::to_string(settings_.port), err,
+      throw_system_error("cannot bind to port " + std::to_string(port), err,
                          err == EACCES ? privileged_port_hint("port") : std::string());
     });
   }
-  port_ = bound_port(socket_.get());
-  opt.log("bound to " + std::string(family_ == Family::V4 ? "0.0.0.0" : "[::]") + ":" + std::to_string(port_));
+  ports_.push_back(bound_port(fd.get()));
+  opt.log("bound to " + std::string(family_ == Family::V4 ? "0.0.0.0" : "[::]") + ":" + std::to_string(ports_.back()));
+  sockets_.push_back(std::move(fd));
 }
 
 void MulticastReceiver::join_all() {
-  const SocketOptions opt(socket_.get(), settings_.log);
   const int level = family_ == Family::V4 ? IPPROTO_IP : IPPROTO_IPV6;
   auto fail_join = [&](const std::string& what, int err) {
     if (err == ENOBUFS) {
@@ -189,6 +211,7 @@ void MulticastReceiver::join_all() {
   };
 
   for (const auto& m : memberships_) {
+    const SocketOptions opt(sockets_[m.socket].get(), settings_.log);
     const std::string where = m.group.to_string() + " on " + m.ifname;
     if (!settings_.sources.empty()) {
       for (const auto& source : settings_.sources) {
@@ -225,27 +248,36 @@ void ReceiveSlot::copy(size_t offset, size_t len, uint8_t* out) const {
 }
 
 MulticastReceiver::WaitResult MulticastReceiver::wait(int timeout_ms, const Waker& stop, const Waker& recheck) {
-  pollfd fds[3] = {{socket_.get(), POLLIN, 0}, {stop.fd(), POLLIN, 0}, {recheck.fd(), POLLIN, 0}};
+  // The wakers first, then every socket; no allocation: a receiver has a handful of ports at most.
+  constexpr size_t kMaxPolled = 64;
+  pollfd fds[kMaxPolled];
+  fds[0] = {stop.fd(), POLLIN, 0};
+  fds[1] = {recheck.fd(), POLLIN, 0};
+  const size_t n_fds = 2 + std::min(sockets_.size(), kMaxPolled - 2);
+  for (size_t i = 2; i < n_fds; ++i) fds[i] = {sockets_[i - 2].get(), POLLIN, 0};
   while (true) {
-    const int n = poll(fds, 3, timeout_ms);
+    const int n = poll(fds, n_fds, timeout_ms);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_system_error("waiting for datagrams failed", errno);
     }
     if (n == 0) return WaitResult::TimedOut;
-    if (fds[1].revents != 0) return WaitResult::Stopped;
-    if (fds[2].revents != 0) return WaitResult::Recheck;
+    if (fds[0].revents != 0) return WaitResult::Stopped;
+    if (fds[1].revents != 0) return WaitResult::Recheck;
     return WaitResult::Readable;
   }
 }
 
 uint64_t MulticastReceiver::kernel_drops() const {
   // The socket's own drop count (what SO_RXQ_OVFL would attach to every datagram), read only when asked.
-  uint32_t info[SK_MEMINFO_VARS] = {};
-  socklen_t len = sizeof info;
-  if (getsockopt(socket_.get(), SOL_SOCKET, SO_MEMINFO, info, &len) != 0 || len <= SK_MEMINFO_DROPS * sizeof info[0])
-    return 0;
-  return info[SK_MEMINFO_DROPS];
+  uint64_t drops = 0;
+  for (const auto& fd : sockets_) {
+    uint32_t info[SK_MEMINFO_VARS] = {};
+    socklen_t len = sizeof info;
+    if (getsockopt(fd.get(), SOL_SOCKET, SO_MEMINFO, info, &len) == 0 && len > SK_MEMINFO_DROPS * sizeof info[0])
+      drops += info[SK_MEMINFO_DROPS];
+  }
+  return drops;
 }
 
 bool MulticastReceiver::is_own_address(const IpAddress& sender) const {
@@ -253,19 +285,21 @@ bool MulticastReceiver::is_own_address(const IpAddress& sender) const {
                      [&](const IpAddress& own) { return own.same_address(sender); });
 }
 
-void MulticastReceiver::judge(ReceiveSlot& slot, const std::optional<IpAddress>& dest) const {
+void MulticastReceiver::judge(ReceiveSlot& slot, size_t socket, const std::optional<IpAddress>& dest) const {
   if (!dest || !dest->is_multicast()) {
     slot.verdict = Verdict::Unicast;
     return;
   }
   bool group_known = false;
   bool joined_here = false;
-  for (const auto& m : memberships_) {
-    if (!m.group.same_address(*dest)) continue;
+  for (size_t i = 0; i < memberships_.size(); ++i) {
+    const auto& m = memberships_[i];
+    if (m.socket != socket || !m.group.same_address(*dest)) continue;
     group_known = true;
     slot.group_index = m.group_index;
     if (m.ifindex == slot.ifindex) {
       joined_here = true;
+      slot.membership = i;
       break;
     }
   }
@@ -296,22 +330,36 @@ void MulticastReceiver::judge(ReceiveSlot& slot, const std::optional<IpAddress>&
 
 size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {
   if (count == 0) return 0;
+  scratch_->ensure(count, max_datagram());
+  size_t filled = 0;
+  const size_t first = next_socket_;
+  next_socket_ = (next_socket_ + 1) % sockets_.size();
+  for (size_t k = 0; k < sockets_.size() && filled < count; ++k) {
+    const size_t socket = (first + k) % sockets_.size();
+    filled += receive_from(socket, slots + filled, count - filled, filled);
+  }
+  return filled;
+}
+
+// One recvmmsg on `socket` into `slots`, using the scratch from index `first_scratch` on.
+size_t MulticastReceiver::receive_from(size_t socket, ReceiveSlot* slots, size_t count, size_t first_scratch) {
   auto& s = *scratch_;
-  s.ensure(count, max_datagram());
+  mmsghdr* messages = &s.messages[first_scratch];
   for (size_t i = 0; i < count; ++i) {
-    iovec* iov = &s.iovecs[i * 2];
+    const size_t k = first_scratch + i;
+    iovec* iov = &s.iovecs[k * 2];
     iov[0] = {slots[i].data, slots[i].capacity};
-    iov[1] = {&s.overflow[i * s.overflow_size], s.overflow_size};
-    msghdr& h = s.messages[i].msg_hdr;
+    iov[1] = {&s.overflow[k * s.overflow_size], s.overflow_size};
+    msghdr& h = messages[i].msg_hdr;
     h.msg_name = &slots[i].sender;
     h.msg_namelen = sizeof slots[i].sender;
     h.msg_iov = iov;
     h.msg_iovlen = 2;
-    h.msg_control = &s.control[i * kControlSize];
+    h.msg_control = &s.control[k * kControlSize];
     h.msg_controllen = kControlSize;
     h.msg_flags = 0;
   }
-  const int n = recvmmsg(socket_.get(), s.messages.data(), static_cast<unsigned>(count), MSG_DONTWAIT, nullptr);
+  const int n = recvmmsg(sockets_[socket].get(), messages, static_cast<unsigned>(count), MSG_DONTWAIT, nullptr);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
     throw_system_error("receiving datagrams failed", errno);
@@ -321,9 +369,10 @@ size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {
   std::array<uint64_t, kVerdictCount> judged{};
   for (int i = 0; i < n; ++i) {
     ReceiveSlot& slot = slots[i];
-    const msghdr& h = s.messages[i].msg_hdr;
-    slot.length = s.messages[i].msg_len;
-    slot.overflow = slot.length > slot.capacity ? &s.overflow[i * s.overflow_size] : nullptr;
+    const msghdr& h = messages[i].msg_hdr;
+    slot.length = messages[i].msg_len;
+    slot.overflow = slot.length > slot.capacity ? &s.overflow[(first_scratch + i) * s.overflow_size] : nullptr;
+    slot.port = ports_[socket];
     slot.segment_size = 0;
     slot.segments = 1;
     slot.arrival_realtime_ns = 0;
@@ -354,12 +403,13 @@ size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {
         }
       }
     }
-    judge(slot, destination);
+    judge(slot, socket, destination);
     if (slot.verdict == Verdict::Accepted) {
       accepted += slot.segments;
       accepted_bytes += slot.length;
       stats_.group_packets[slot.group_index].add(slot.segments);
       stats_.group_bytes[slot.group_index].add(slot.length);
+      stats_.leg_packets[slot.membership].add(slot.segments);
     } else {
       judged[static_cast<size_t>(slot.verdict)] += slot.segments;
       if (settings_.log)

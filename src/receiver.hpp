@@ -1,5 +1,6 @@
-// A multicast receiver: one UDP socket that joins groups on exactly the named interfaces and hands over only the
-// datagrams that belong to it — checked by the kernel where it can filter, and datagram by datagram for the rest.
+// A multicast receiver: UDP sockets (one per port) that join groups on exactly the named interfaces and hand over
+// only the datagrams that belong to them — checked by the kernel where it can filter, and datagram by datagram for
+// the rest.
 #pragma once
 
 #include <sys/socket.h>
@@ -23,8 +24,10 @@ namespace mcastexpert {
 
 // What the user asked for (already parsed).
 struct ReceiverSettings {
-  std::vector<GroupEntry> groups;        // required, one family; an IPv6 entry's %scope pins it to that interface
-  uint16_t port = 5004;                  // 0 = any free port
+  // Required, one family. An entry's own interfaces (@...) or IPv6 %scope pin it there; its own port gives it a
+  // socket of that port.
+  std::vector<GroupEntry> groups;
+  uint16_t port = 5004;                  // for entries without a port of their own; 0 = any free port
   std::string iface;                     // interface specifiers; empty = every up, multicast, non-loopback interface
   std::vector<IpAddress> sources;        // source-specific joins (include mode)
   std::vector<IpAddress> block_sources;  // any-source joins excluding these
@@ -34,12 +37,14 @@ struct ReceiverSettings {
   DebugLog log;
 };
 
-// One join: a group on an interface.
+// One join: a group on an interface, on the socket of a port. Each is one "leg" of what the receiver delivers.
 struct Membership {
   size_t group_index;  // into ReceiverSettings::groups
   IpAddress group;
   unsigned ifindex;
   std::string ifname;
+  uint16_t port = 0;  // as bound
+  size_t socket = 0;  // which of the receiver's sockets
 };
 
 // One datagram's place in a batch. The caller fills `data` and `capacity`; receive() fills the rest.
@@ -59,6 +64,8 @@ struct ReceiveSlot {
   Verdict verdict = Verdict::Accepted;
   sockaddr_storage sender{};        // the sender's address and port
   size_t group_index = 0;           // which group it was sent to (when accepted)
+  size_t membership = 0;            // which join (leg) it came by (when accepted)
+  uint16_t port = 0;                // the port it was sent to
   unsigned ifindex = 0;             // the interface it arrived on
   int64_t arrival_realtime_ns = 0;  // the kernel's receive time (CLOCK_REALTIME), 0 if unknown
 };
@@ -73,6 +80,7 @@ struct ReceiverStats {
   Counter packets, bytes;
   std::array<Counter, kVerdictCount> by_verdict;          // datagrams judged so, by Verdict (Accepted unused)
   std::unique_ptr<Counter[]> group_packets, group_bytes;  // per group, by group_index
+  std::unique_ptr<Counter[]> leg_packets;                 // per membership (leg): datagrams accepted
   int granted_buffer_size = 0;
   const Counter& rejected(Verdict v) const { return by_verdict[static_cast<size_t>(v)]; }
   uint64_t rejected() const {
@@ -92,11 +100,13 @@ class MulticastReceiver {
   MulticastReceiver& operator=(const MulticastReceiver&) = delete;
 
   Family family() const noexcept { return family_; }
+  // The port of the entries without one of their own (the first socket's when every entry has one).
   uint16_t port() const noexcept { return port_; }
   const std::vector<Membership>& memberships() const noexcept { return memberships_; }
   const std::vector<GroupEntry>& groups() const noexcept { return settings_.groups; }
   const ReceiverStats& stats() const noexcept { return stats_; }
-  // Datagrams the kernel dropped for this socket since it was opened (its receive queue was full). From any thread.
+  // Datagrams the kernel dropped for these sockets since they were opened (a receive queue was full). From any
+  // thread.
   uint64_t kernel_drops() const;
   // The largest datagram the family allows (65507 for IPv4, 65527 for IPv6).
   size_t max_datagram() const noexcept;
@@ -107,19 +117,24 @@ class MulticastReceiver {
   // (-1: no timeout). Neither waker is cleared here.
   WaitResult wait(int timeout_ms, const Waker& stop, const Waker& recheck);
 
-  // Reads up to `count` waiting datagrams without blocking (one system call) and judges each. Returns how many
-  // slots were filled, accepted or not (0 when nothing was waiting). Throws Error(Resource) on a socket error.
+  // Reads up to `count` waiting datagrams without blocking (one system call per socket that has some; the socket
+  // read first takes turns, so a busy port cannot starve another) and judges each. Returns how many slots were
+  // filled, accepted or not (0 when nothing was waiting). Throws Error(Resource) on a socket error.
   size_t receive(ReceiveSlot* slots, size_t count);
 
  private:
-  void open_socket(const InterfaceTable& table);
+  void plan_memberships(const InterfaceTable& table);
+  void open_socket(size_t index, uint16_t port);
   void join_all();
-  void judge(ReceiveSlot& slot, const std::optional<IpAddress>& destination) const;
+  size_t receive_from(size_t socket, ReceiveSlot* slots, size_t count, size_t first_scratch);
+  void judge(ReceiveSlot& slot, size_t socket, const std::optional<IpAddress>& destination) const;
   bool is_own_address(const IpAddress& sender) const;
 
   ReceiverSettings settings_;
   Family family_ = Family::V4;
-  UniqueFd socket_;
+  std::vector<UniqueFd> sockets_;  // one per distinct port
+  std::vector<uint16_t> ports_;    // as bound, by socket
+  size_t next_socket_ = 0;         // the socket receive() reads first
   uint16_t port_ = 0;
   std::vector<Membership> memberships_;
   std::vector<IpAddress> own_addresses_;  // this host's addresses on non-loopback interfaces, for loop=false

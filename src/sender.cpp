@@ -33,7 +33,8 @@ struct MulticastSender::Route {
     uint64_t get() const { return value.load(std::memory_order_relaxed); }
   };
 
-  Destination destination;
+  Destination destination;  // group and port
+  Destination added_as;     // as added, with the interfaces it named
   std::shared_ptr<EgressSocket> egress;
   sockaddr_storage address{};
   socklen_t address_len = 0;
@@ -86,11 +87,12 @@ MulticastSender::MulticastSender(const SenderSettings& settings, const Interface
   std::lock_guard<std::mutex> lock(lock_);
   about_setting("iface", [&] {
     for (const auto& iface : resolve_interfaces(table, settings_.iface, InterfaceRole::Send))
-      egresses_.push_back(open_egress(iface, settings_.destinations.front().group, false));
+      iface_egresses_.push_back(egress_for_interface(iface, settings_.destinations.front().group));
   });
   auto routes = std::make_shared<RouteList>();
   for (const auto& d : settings_.destinations)
-    about_setting(settings_.iface.empty() ? "iface" : "groups", [&] { add_routes_for(d, table, *routes); });
+    about_setting(settings_.iface.empty() && d.interfaces.empty() ? "iface" : "groups",
+                  [&] { add_routes_for(d, table, *routes); });
   routes_ = std::move(routes);
 }
 
@@ -196,12 +198,21 @@ std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::egress_for_route
   return egresses_.back();
 }
 
+std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::egress_for_interface(const NetInterface& iface,
+                                                                                     const IpAddress& group) {
+  for (const auto& e : egresses_)
+    if (e->info.iface.index == iface.index) return e;
+  egresses_.push_back(open_egress(iface, group, false));
+  return egresses_.back();
+}
+
 void MulticastSender::add_routes_for(const Destination& d, const InterfaceTable& table, RouteList& routes) {
   auto add_route = [&](const std::shared_ptr<EgressSocket>& egress) {
     for (const auto& r : routes)
-      if (r->egress == egress && r->destination == d) return;
+      if (r->egress == egress && r->destination.same_target(d)) return;
     auto route = std::make_shared<Route>();
-    route->destination = d;
+    route->destination = {d.group, d.port, {}};
+    route->added_as = d;
     route->egress = egress;
     // A link-local group needs the interface as scope id, or the kernel cannot tell which link it means.
     const IpAddress to = link_scoped(d.group) ? d.group.with_scope_id(egress->info.iface.index) : d.group;
@@ -211,11 +222,16 @@ void MulticastSender::add_routes_for(const Destination& d, const InterfaceTable&
       egress->connected = true;
       egress->connected_to = d;
     }
-    route->connected = egress->connected && egress->connected_to == d;
+    route->connected = egress->connected && egress->connected_to.same_target(d);
     routes.push_back(std::move(route));
   };
+  if (!d.interfaces.empty()) {
+    for (const auto& iface : resolve_entry_interfaces(table, d.to_string(), d.interfaces, InterfaceRole::Send))
+      add_route(egress_for_interface(iface, d.group));
+    return;
+  }
   if (!settings_.iface.empty()) {
-    for (const auto& e : egresses_) add_route(e);
+    for (const auto& e : iface_egresses_) add_route(e);
     return;
   }
   add_route(egress_for_route_default(d.group, table));
@@ -239,8 +255,11 @@ bool MulticastSender::add_destination(const Destination& d, const InterfaceTable
 bool MulticastSender::remove_destination(const Destination& d) {
   std::lock_guard<std::mutex> lock(lock_);
   auto routes = std::make_shared<RouteList>(*routes_);
+  // Without interfaces of its own, every route to that group and port goes; with them, the routes added so.
   routes->erase(std::remove_if(routes->begin(), routes->end(),
-                               [&](const std::shared_ptr<Route>& r) { return r->destination == d; }),
+                               [&](const std::shared_ptr<Route>& r) {
+                                 return d.interfaces.empty() ? r->destination.same_target(d) : r->added_as == d;
+                               }),
                 routes->end());
   if (routes->size() == routes_->size()) return false;
   routes_ = std::move(routes);

@@ -21,7 +21,7 @@
 namespace mcastexpert {
 
 struct SenderSettings {
-  std::vector<Destination> destinations;  // at least one, one family
+  std::vector<Destination> destinations;  // at least one, one family; each by its own interfaces, if it names any
   std::string iface;       // interface specifiers; empty = the interface the routing table picks for each group
   int ttl = 1;             // IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS
   bool loop = false;       // IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP
@@ -77,8 +77,10 @@ class MulticastSender {
   int granted_buffer_size() const noexcept { return granted_buffer_size_.load(std::memory_order_relaxed); }
   size_t max_datagram() const noexcept;
 
-  // Run-time changes. add() throws Error for a destination of the other family, and with a routed default for one
-  // it finds no route for (reading `table`). Both return false when nothing changed.
+  // Run-time changes. add() throws Error for a destination of the other family, one naming interfaces that are not
+  // here, and with a routed default for one it finds no route for (reading `table`). remove() without interfaces
+  // takes every route to that group and port; with them, only those added with exactly those. Both return false
+  // when nothing changed.
   bool add_destination(const Destination& d, const InterfaceTable& table);
   bool remove_destination(const Destination& d);
   void clear_destinations();
@@ -104,6 +106,7 @@ class MulticastSender {
 
   std::shared_ptr<EgressSocket> open_egress(const NetInterface& iface, const IpAddress& for_group, bool from_route);
   std::shared_ptr<EgressSocket> egress_for_route_default(const IpAddress& group, const InterfaceTable& table);
+  std::shared_ptr<EgressSocket> egress_for_interface(const NetInterface& iface, const IpAddress& group);
   // Appends the routes `d` needs that `routes` lacks. Called with lock_ held.
   void add_routes_for(const Destination& d, const InterfaceTable& table, RouteList& routes);
   std::shared_ptr<const RouteList> snapshot() const;
@@ -121,7 +124,8 @@ class MulticastSender {
   // Guards egresses_ and the routes_ pointer (not what it points to: a route list is never changed once
   // published; a change publishes a new one). Held only to copy or swap, never while sending.
   mutable std::mutex lock_;
-  std::vector<std::shared_ptr<EgressSocket>> egresses_;
+  std::vector<std::shared_ptr<EgressSocket>> egresses_;        // every interface sent by
+  std::vector<std::shared_ptr<EgressSocket>> iface_egresses_;  // those `iface` names, in its order
   std::shared_ptr<const RouteList> routes_;
 
   // The sending thread's own.
