@@ -45,6 +45,8 @@
 #include <gst/net/gstnetaddressmeta.h>
 #include <time.h>
 
+#include <algorithm>
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -59,6 +61,7 @@
 #include "interface_table.hpp"
 #include "receive_meta.h"
 #include "receiver.hpp"
+#include "rtp_merge.hpp"
 #include "wait_deadline.hpp"
 #include "waker.hpp"
 
@@ -84,6 +87,21 @@ constexpr gint kDefaultSkipFirstBytes = 0;
 constexpr gboolean kDefaultRetrieveSenderAddress = TRUE;
 constexpr gboolean kDefaultReuse = TRUE;
 constexpr gboolean kDefaultLoop = FALSE;
+constexpr guint kDefaultRedundancyWindowMs = 500;  // over the widest path difference ST 2022-7 receivers take (450 ms)
+constexpr guint64 kDefaultLegSilenceNs = GST_SECOND;  // a leg this long without data is reported gone (timeout=0)
+
+// What mcastexpertsrc does with copies of one stream arriving by several legs.
+enum Redundancy { REDUNDANCY_NONE, REDUNDANCY_ST2022_7 };
+
+GType redundancy_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {REDUNDANCY_NONE, "Deliver every datagram of every leg", "none"},
+      {REDUNDANCY_ST2022_7, "SMPTE ST 2022-7: deliver each RTP packet once, the first copy to arrive", "st2022-7"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstMcastExpertRedundancy", values));
+  return type;
+}
 
 enum {
   PROP_0,
@@ -101,6 +119,8 @@ enum {
   PROP_REUSE,
   PROP_LOOP,
   PROP_BATCH_SIZE,
+  PROP_REDUNDANCY,
+  PROP_REDUNDANCY_WINDOW,
   PROP_STATS,
   PROP_URI,
 };
@@ -116,6 +136,8 @@ const gchar* const kUriKeys[] = {"port",
                                  "reuse",
                                  "loop",
                                  "batch-size",
+                                 "redundancy",
+                                 "redundancy-window",
                                  "caps",
                                  "skip-first-bytes",
                                  "retrieve-sender-address",
@@ -172,8 +194,10 @@ struct Settings {
   SocketSettings socket;
   LiveSettings live;
   CapsRef caps;
-  guint mtu = kDefaultMtu;               // buffers: applied at the next start
-  guint batch_size = kDefaultBatchSize;  // buffers: applied at the next start
+  guint mtu = kDefaultMtu;                                  // buffers: applied at the next start
+  guint batch_size = kDefaultBatchSize;                     // buffers: applied at the next start
+  gint redundancy = REDUNDANCY_NONE;                        // applied at the next start
+  guint redundancy_window_ms = kDefaultRedundancyWindowMs;  // applied at the next start
   mcastexpert_plugin::RefusedValues refused;
 };
 
@@ -184,6 +208,11 @@ struct RunningState {
   SocketSettings opened_with;
   std::vector<std::string> group_names;     // by group index, for the meta
   std::map<unsigned, std::string> ifnames;  // by index, for the meta
+
+  // With redundancy, from start to stop (set and dropped under state_lock; the streaming thread writes them):
+  std::unique_ptr<RtpMerger> merger;
+  std::unique_ptr<std::atomic<bool>[]> leg_live;  // by membership
+  std::atomic<uint64_t> not_rtp{0};
 };
 
 // A buffer from the pool, its memory mapped, waiting for a datagram.
@@ -213,11 +242,13 @@ struct StreamingState {
   std::vector<SpareBuffer> spares;
   std::vector<ReceiveSlot> slots;
   std::vector<GstBuffer*> ready;          // the buffers of one batch, in order
+  std::vector<size_t> order;              // the slots of one batch, in the order their datagrams arrived
   std::deque<GstBuffer*> pending;         // with num-buffers set: the rest of a batch, one per create()
   GSocketAddress* last_sender = nullptr;  // reused while the sender stays the same
   sockaddr_storage last_sender_raw{};
   bool last_batch_full = false;
-  gint64 last_data_monotonic = 0;  // for the timeout message
+  gint64 last_data_monotonic = 0;          // for the timeout message
+  std::vector<gint64> leg_last_monotonic;  // with redundancy: by membership, when it last carried a datagram
   bool warned_skip = false;
 };
 
@@ -282,14 +313,17 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    * GstMcastExpertSrc:groups:
    *
    * The multicast groups to join, comma-separated: `239.255.0.1,239.255.0.2` or `ff15::1, [ff15::2]`. One family
-   * per element. An IPv6 group may name its interface with `%`: `ff02::1%eth1`. Required.
+   * per element. An IPv6 group may name its interface with `%`: `ff02::1%eth1`. An entry may carry its own port
+   * (`239.255.0.1:5006`, `[ff15::1]:5006`: a socket of that port) and its own interfaces after `@`, several joined
+   * by `+` (`239.1.1.1:5004@eth1,239.2.2.2:5006@eth2`: one leg per network); entries without take
+   * #GstMcastExpertSrc:port and #GstMcastExpertSrc:iface. Required.
    *
    * Since: 0.1
    */
   mcastexpert_plugin::install_list_property(
       gobject_class, PROP_GROUPS, "groups", "Groups",
-      "Comma-separated multicast groups to join (one family), e.g. 239.255.0.1 or ff15::1; "
-      "an IPv6 group may carry %interface",
+      "Comma-separated multicast groups to join (one family), e.g. 239.255.0.1 or ff15::1; each may carry its own "
+      ":port and @iface+iface (an IPv6 group also %interface)",
       ListKind::Groups, kReadyOnly);
   /**
    * GstMcastExpertSrc:port:
@@ -462,12 +496,50 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
                         "Most datagrams read per system call and pushed as one buffer list (never waits to fill)", 1,
                         1024, kDefaultBatchSize, kReadyOnly));
   /**
+   * GstMcastExpertSrc:redundancy:
+   *
+   * `st2022-7`: the groups (and interfaces) carry the same RTP stream by several legs — two networks, say — and
+   * each RTP packet is delivered once: the first copy to arrive goes downstream at once, later copies are dropped
+   * and counted (SMPTE ST 2022-7 seamless protection switching). Packets are the same when their SSRC, sequence
+   * number and RTP timestamp are. Datagrams that are not RTP are dropped and counted as `rejected-not-rtp`. A leg
+   * silent for longer than #GstMcastExpertSrc:timeout (1 s when that is 0) posts an element message
+   * `McastExpertLegState` (`group`, `port`, `iface`, `ifindex`, `live` = FALSE), and another (`live` = TRUE) when
+   * it is back. `none` (the default) delivers every datagram of every leg.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_REDUNDANCY,
+      g_param_spec_enum("redundancy", "Redundancy",
+                        "How copies of one RTP stream arriving by several legs are delivered: every one (none), or "
+                        "each packet once, the first copy to arrive (st2022-7)",
+                        redundancy_get_type(), REDUNDANCY_NONE, kReadyOnly));
+  /**
+   * GstMcastExpertSrc:redundancy-window:
+   *
+   * With #GstMcastExpertSrc:redundancy, how long in milliseconds a delivered packet is remembered, so that a later
+   * copy is known as one. It must cover the largest difference in delay between the legs; the default, 500 ms,
+   * covers the widest receiver class of ST 2022-7 (450 ms). Memory grows with it: about 40 bytes per packet the
+   * window holds.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_REDUNDANCY_WINDOW,
+      g_param_spec_uint("redundancy-window", "Redundancy window",
+                        "With redundancy: how long (ms) a delivered packet is remembered to know its later copies; "
+                        "must exceed the legs' delay difference",
+                        1, 60000, kDefaultRedundancyWindowMs, kReadyOnly));
+  /**
    * GstMcastExpertSrc:stats:
    *
    * Counters of the running receiver: `packets-received`, `bytes-received`, `packets-dropped-kernel` (receive queue
    * overflows, the socket's drop count), `packets-rejected` and its parts `rejected-wrong-group`,
    * `rejected-wrong-interface`, `rejected-unicast`, `rejected-source`, `rejected-own`; `buffer-size`
-   * (granted); `port`; and `groups`, an array with one structure per group (`group`, `packets`, `bytes`).
+   * (granted); `port`; `groups`, an array with one structure per group (`group`, `port`, `packets`, `bytes`); and
+   * `legs`, an array with one structure per join (`group`, `port`, `iface`, `ifindex`, `packets`; with
+   * #GstMcastExpertSrc:redundancy also `duplicates` dropped, `unique` — delivered by this leg alone — and `live`).
+   * With redundancy, `duplicates-dropped` and `rejected-not-rtp` too.
    *
    * Since: 0.1
    */
@@ -538,6 +610,8 @@ static void read_setting(const Settings& s, guint prop_id, GValue* value) {
     case PROP_REUSE: g_value_set_boolean(value, s.socket.reuse); break;
     case PROP_LOOP: g_value_set_boolean(value, s.socket.loop); break;
     case PROP_BATCH_SIZE: g_value_set_uint(value, s.batch_size); break;
+    case PROP_REDUNDANCY: g_value_set_enum(value, s.redundancy); break;
+    case PROP_REDUNDANCY_WINDOW: g_value_set_uint(value, s.redundancy_window_ms); break;
     default: break;
   }
 }
@@ -570,6 +644,8 @@ static void write_setting(Settings& s, guint prop_id, const GValue* value) {
     case PROP_REUSE: s.socket.reuse = g_value_get_boolean(value); break;
     case PROP_LOOP: s.socket.loop = g_value_get_boolean(value); break;
     case PROP_BATCH_SIZE: s.batch_size = g_value_get_uint(value); break;
+    case PROP_REDUNDANCY: s.redundancy = g_value_get_enum(value); break;
+    case PROP_REDUNDANCY_WINDOW: s.redundancy_window_ms = g_value_get_uint(value); break;
     default: break;
   }
 }
@@ -620,15 +696,44 @@ static GstStructure* make_stats(McastExpertSrcPrivate* priv) {
                       st != nullptr ? st->rejected(rejection.verdict).get() : 0, nullptr);
   gst_structure_set(s, "buffer-size", G_TYPE_INT, st != nullptr ? st->granted_buffer_size : 0, "port", G_TYPE_INT,
                     r != nullptr ? static_cast<int>(r->port()) : 0, nullptr);
+  const RtpMerger* merger = priv->running ? priv->running->merger.get() : nullptr;
+  if (merger != nullptr) {
+    uint64_t duplicates = 0;
+    for (size_t i = 0; i < merger->leg_count(); ++i) duplicates += merger->leg(i).duplicates.load();
+    gst_structure_set(s, "duplicates-dropped", G_TYPE_UINT64, duplicates, "rejected-not-rtp", G_TYPE_UINT64,
+                      priv->running->not_rtp.load(), nullptr);
+  }
+  GValue legs = G_VALUE_INIT;
+  gst_value_array_init(&legs, r != nullptr ? r->memberships().size() : 0);
+  if (r != nullptr) {
+    for (size_t i = 0; i < r->memberships().size(); ++i) {
+      const Membership& m = r->memberships()[i];
+      GstStructure* leg =
+          gst_structure_new("leg", "group", G_TYPE_STRING, m.group.to_string().c_str(), "port", G_TYPE_UINT,
+                            static_cast<guint>(m.port), "iface", G_TYPE_STRING, m.ifname.c_str(), "ifindex",
+                            G_TYPE_UINT, m.ifindex, "packets", G_TYPE_UINT64, st->leg_packets[i].get(), nullptr);
+      if (merger != nullptr)
+        gst_structure_set(leg, "duplicates", G_TYPE_UINT64, merger->leg(i).duplicates.load(), "unique", G_TYPE_UINT64,
+                          merger->leg(i).unique.load(), "live", G_TYPE_BOOLEAN, priv->running->leg_live[i].load(),
+                          nullptr);
+      GValue entry = G_VALUE_INIT;
+      g_value_init(&entry, GST_TYPE_STRUCTURE);
+      g_value_take_boxed(&entry, leg);
+      gst_value_array_append_and_take_value(&legs, &entry);
+    }
+  }
+  gst_structure_take_value(s, "legs", &legs);
   GValue groups = G_VALUE_INIT;
   gst_value_array_init(&groups, r != nullptr ? r->groups().size() : 0);
   if (r != nullptr) {
     for (size_t g = 0; g < r->groups().size(); ++g) {
       GValue entry = G_VALUE_INIT;
       g_value_init(&entry, GST_TYPE_STRUCTURE);
-      g_value_take_boxed(&entry, gst_structure_new("group", "group", G_TYPE_STRING, r->groups()[g].to_string().c_str(),
-                                                   "packets", G_TYPE_UINT64, st->group_packets[g].get(), "bytes",
-                                                   G_TYPE_UINT64, st->group_bytes[g].get(), nullptr));
+      g_value_take_boxed(
+          &entry,
+          gst_structure_new("group", "group", G_TYPE_STRING, r->groups()[g].to_string().c_str(), "port", G_TYPE_UINT,
+                            static_cast<guint>(r->groups()[g].port.value_or(r->port())), "packets", G_TYPE_UINT64,
+                            st->group_packets[g].get(), "bytes", G_TYPE_UINT64, st->group_bytes[g].get(), nullptr));
       gst_value_array_append_and_take_value(&groups, &entry);
     }
   }
@@ -784,6 +889,22 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
   priv->recheck.clear();
   auto streaming = std::make_unique<StreamingState>(pool);
   streaming->live = s.live;
+  {
+    std::lock_guard<std::mutex> lock(priv->state_lock);
+    RunningState& running = *priv->running;
+    running.merger.reset();
+    running.leg_live.reset();
+    running.not_rtp = 0;
+    if (s.redundancy == REDUNDANCY_ST2022_7) {
+      const size_t legs = running.receiver->memberships().size();
+      running.merger = std::make_unique<RtpMerger>(uint64_t{s.redundancy_window_ms} * 1000000, legs);
+      running.leg_live = std::make_unique<std::atomic<bool>[]>(legs);
+      for (size_t i = 0; i < legs; ++i) running.leg_live[i] = true;  // until it is silent for a while
+      streaming->leg_last_monotonic.assign(legs, g_get_monotonic_time());
+      GST_INFO_OBJECT(self, "merging %zu legs (ST 2022-7), remembering packets for %u ms", legs,
+                      s.redundancy_window_ms);
+    }
+  }
   streaming->slots.assign(s.batch_size, ReceiveSlot{});
   streaming->last_data_monotonic = g_get_monotonic_time();
   priv->streaming = std::move(streaming);
@@ -791,7 +912,13 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
 }
 
 static gboolean gst_mcastexpert_src_stop(GstBaseSrc* src) {
-  GST_MCASTEXPERT_SRC(src)->priv->streaming.reset();
+  auto* priv = GST_MCASTEXPERT_SRC(src)->priv;
+  priv->streaming.reset();
+  std::lock_guard<std::mutex> lock(priv->state_lock);
+  if (priv->running) {
+    priv->running->merger.reset();
+    priv->running->leg_live.reset();
+  }
   return TRUE;
 }
 
@@ -928,21 +1055,90 @@ static GstBuffer* finish_buffer(GstMcastExpertSrc* self, GstBuffer* buf, const R
   return buf;
 }
 
-// Appends the buffers of one accepted read to `out`: one per datagram, several when the kernel coalesced a burst.
+// With redundancy: whether the datagram at [offset, offset + len) of a read goes on — the first copy of an RTP
+// packet — or is dropped: a later copy (counted by the merger), or not RTP at all (counted here).
+static bool passes_merge(RunningState& running, const ReceiveSlot& slot, size_t offset, size_t len, int64_t now_ns) {
+  uint8_t head[12];
+  const size_t n = std::min(len, sizeof head);
+  slot.copy(offset, n, head);
+  const RtpHeader rtp = parse_rtp_header(head, n);
+  if (!rtp.valid) {
+    running.not_rtp.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  return running.merger->judge(rtp, slot.membership, now_ns) == RtpMerger::Decision::Deliver;
+}
+
+// Appends the buffers of one accepted read to `out`: one per datagram, several when the kernel coalesced a burst;
+// with redundancy, only the first copies. A first datagram that does not go on leaves its spare for the next read.
 static void emit_read(GstMcastExpertSrc* self, SpareBuffer& spare, const ReceiveSlot& slot, GstClockTime timestamp,
-                      std::vector<GstBuffer*>& out) {
+                      int64_t now_ns, std::vector<GstBuffer*>& out) {
   StreamingState& st = *self->priv->streaming;
+  RunningState& running = *self->priv->running;
+  const bool merging = running.merger != nullptr;
   const size_t segment = slot.segments > 1 ? slot.segment_size : slot.length;
+  const bool keep_first = !merging || passes_merge(running, slot, 0, std::min(segment, slot.length), now_ns);
   const size_t first = out.size();
-  out.push_back(nullptr);  // the first datagram's place; its bytes live in the spare, which is taken last
+  if (keep_first) out.push_back(nullptr);  // the first datagram's place; its bytes live in the spare, taken last
   for (size_t k = 1; k < slot.segments; ++k) {
     const size_t offset = k * segment;
-    GstBuffer* buf =
-        finish_buffer(self, copy_segment(st, slot, offset, std::min(segment, slot.length - offset)), slot, timestamp);
+    const size_t len = std::min(segment, slot.length - offset);
+    if (merging && !passes_merge(running, slot, offset, len, now_ns)) continue;
+    GstBuffer* buf = finish_buffer(self, copy_segment(st, slot, offset, len), slot, timestamp);
     if (buf != nullptr) out.push_back(buf);
   }
+  if (!keep_first) return;
   out[first] = finish_buffer(self, take_spare(self, spare, slot, segment), slot, timestamp);
   if (out[first] == nullptr) out.erase(out.begin() + static_cast<std::ptrdiff_t>(first));
+}
+
+// --- legs (with redundancy) ---
+
+// How long a leg may carry nothing before it is reported gone: the timeout, or a second without one.
+static gint64 leg_silence_us(const StreamingState& st) {
+  return static_cast<gint64>(
+      std::min<guint64>(st.live.timeout > 0 ? st.live.timeout : kDefaultLegSilenceNs, G_MAXINT64 / 2) / 1000);
+}
+
+static void post_leg_state(GstMcastExpertSrc* self, const Membership& m, bool live) {
+  GST_INFO_OBJECT(self, "leg %s:%u on %s %s", m.group.to_string().c_str(), m.port, m.ifname.c_str(),
+                  live ? "carries data again" : "went silent");
+  gst_element_post_message(
+      GST_ELEMENT(self),
+      gst_message_new_element(
+          GST_OBJECT(self),
+          gst_structure_new("McastExpertLegState", "group", G_TYPE_STRING, m.group.to_string().c_str(), "port",
+                            G_TYPE_UINT, static_cast<guint>(m.port), "iface", G_TYPE_STRING, m.ifname.c_str(),
+                            "ifindex", G_TYPE_UINT, m.ifindex, "live", G_TYPE_BOOLEAN, live, nullptr)));
+}
+
+// `leg` carried a datagram at `now_us`: reported back if it was gone.
+static void leg_heard(GstMcastExpertSrc* self, size_t leg, gint64 now_us) {
+  RunningState& running = *self->priv->running;
+  self->priv->streaming->leg_last_monotonic[leg] = now_us;
+  if (!running.leg_live[leg].exchange(true)) post_leg_state(self, running.receiver->memberships()[leg], true);
+}
+
+// Reports every leg silent for longer than allowed; returns the ms until the next one would be (-1: none live).
+static int check_legs(GstMcastExpertSrc* self) {
+  RunningState& running = *self->priv->running;
+  StreamingState& st = *self->priv->streaming;
+  if (running.merger == nullptr) return -1;
+  const gint64 now = g_get_monotonic_time();
+  const gint64 silence = leg_silence_us(st);
+  int next = -1;
+  for (size_t i = 0; i < st.leg_last_monotonic.size(); ++i) {
+    if (!running.leg_live[i].load()) continue;
+    const gint64 left = st.leg_last_monotonic[i] + silence - now;
+    if (left <= 0) {
+      running.leg_live[i] = false;
+      post_leg_state(self, running.receiver->memberships()[i], false);
+      continue;
+    }
+    const int ms = poll_timeout_ms(static_cast<uint64_t>(left) * 1000);
+    next = next < 0 ? ms : std::min(next, ms);
+  }
+  return next;
 }
 
 // The live settings, read again for each batch: a change made while PLAYING applies to the next datagram.
@@ -952,10 +1148,18 @@ static void refresh_live_settings(McastExpertSrcPrivate* priv) {
 }
 
 // How long to wait for data before the timeout message is due (-1: no timeout).
-static int wait_timeout_ms(const StreamingState& st) {
+static int timeout_message_due_ms(const StreamingState& st) {
   if (st.live.timeout == 0) return -1;
   const gint64 elapsed_us = std::max<gint64>(0, g_get_monotonic_time() - st.last_data_monotonic);
   return poll_timeout_ms(remaining_ns(st.live.timeout, static_cast<uint64_t>(elapsed_us) * 1000));
+}
+
+// How long to wait: until the timeout message is due or a leg would be reported silent (-1: no limit).
+static int wait_timeout_ms(GstMcastExpertSrc* self) {
+  const int message = timeout_message_due_ms(*self->priv->streaming);
+  const int legs = check_legs(self);
+  if (message < 0) return legs;
+  return legs < 0 ? message : std::min(message, legs);
 }
 
 // Waits for data, posting the timeout message as it falls due. FLOW_OK when there is something to read.
@@ -965,7 +1169,7 @@ static GstFlowReturn wait_for_data(GstMcastExpertSrc* self, MulticastReceiver& r
   while (true) {
     MulticastReceiver::WaitResult waited;
     try {
-      waited = receiver.wait(wait_timeout_ms(st), priv->stop, priv->recheck);
+      waited = receiver.wait(wait_timeout_ms(self), priv->stop, priv->recheck);
     } catch (const Error& e) {
       post_error(self, e, settings_snapshot(priv));
       return GST_FLOW_ERROR;
@@ -979,8 +1183,9 @@ static GstFlowReturn wait_for_data(GstMcastExpertSrc* self, MulticastReceiver& r
         continue;
       case MulticastReceiver::WaitResult::TimedOut: break;
     }
-    // A wait longer than poll() can take ends early: post only once the whole period has passed.
-    if (st.live.timeout == 0 || wait_timeout_ms(st) > 0) continue;
+    // Legs are checked by the next wait_timeout_ms(); a wait longer than poll() can take ends early: post only
+    // once the whole period has passed.
+    if (st.live.timeout == 0 || timeout_message_due_ms(st) > 0) continue;
     GST_DEBUG_OBJECT(self, "no data for %" G_GUINT64_FORMAT " ns", st.live.timeout);
     gst_element_post_message(
         GST_ELEMENT(self),
@@ -1047,24 +1252,36 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
       gst_object_unref(clock);
     }
 
+    const gint64 now_us = g_get_monotonic_time();
+    const bool merging = priv->running->merger != nullptr;
+    // Datagrams from several sockets (legs on different ports) go on in the order the kernel received them.
+    auto& order = st.order;
+    order.resize(n);
+    for (size_t i = 0; i < n; ++i) order[i] = i;
+    if (receiver.last_receive_mixed())
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return st.slots[a].arrival_realtime_ns < st.slots[b].arrival_realtime_ns;
+      });
     auto& ready = st.ready;
     ready.clear();
-    for (size_t i = 0; i < n; ++i) {
+    for (const size_t i : order) {
       const ReceiveSlot& slot = st.slots[i];
       if (slot.verdict != Verdict::Accepted) continue;
+      if (merging) leg_heard(self, slot.membership, now_us);
       GstClockTime ts = now_running;
       if (GST_CLOCK_TIME_IS_VALID(now_running) && slot.arrival_realtime_ns > 0 &&
           slot.arrival_realtime_ns < now_realtime) {
         const GstClockTime age = static_cast<GstClockTime>(now_realtime - slot.arrival_realtime_ns);
         ts = age < now_running ? now_running - age : 0;
       }
-      emit_read(self, st.spares[i], slot, ts, ready);
+      emit_read(self, st.spares[i], slot, ts, now_us * 1000, ready);
     }
     // Keep the spares that were not consumed (rejected datagrams, or slots past n), in order.
     size_t keep = 0;
     for (auto& spare : st.spares)
       if (spare.buffer != nullptr) st.spares[keep++] = spare;
     st.spares.resize(keep);
+    if (merging) check_legs(self);  // a busy leg must not hide a silent one
     if (ready.empty()) continue;
 
     if (ready.size() == 1 || one_at_a_time) {

@@ -334,10 +334,14 @@ size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {
   size_t filled = 0;
   const size_t first = next_socket_;
   next_socket_ = (next_socket_ + 1) % sockets_.size();
+  size_t sources = 0;
   for (size_t k = 0; k < sockets_.size() && filled < count; ++k) {
     const size_t socket = (first + k) % sockets_.size();
-    filled += receive_from(socket, slots + filled, count - filled, filled);
+    const size_t n = receive_from(socket, slots + filled, count - filled, filled);
+    sources += n > 0;
+    filled += n;
   }
+  last_mixed_ = sources > 1;
   return filled;
 }
 

@@ -121,6 +121,9 @@ class MulticastReceiver {
   // read first takes turns, so a busy port cannot starve another) and judges each. Returns how many slots were
   // filled, accepted or not (0 when nothing was waiting). Throws Error(Resource) on a socket error.
   size_t receive(ReceiveSlot* slots, size_t count);
+  // Whether the last receive() filled its slots from more than one socket: their order is then socket by socket,
+  // and arrival_realtime_ns tells the order they came in.
+  bool last_receive_mixed() const noexcept { return last_mixed_; }
 
  private:
   void plan_memberships(const InterfaceTable& table);
@@ -135,6 +138,7 @@ class MulticastReceiver {
   std::vector<UniqueFd> sockets_;  // one per distinct port
   std::vector<uint16_t> ports_;    // as bound, by socket
   size_t next_socket_ = 0;         // the socket receive() reads first
+  bool last_mixed_ = false;        // the last receive() read more than one socket
   uint16_t port_ = 0;
   std::vector<Membership> memberships_;
   std::vector<IpAddress> own_addresses_;  // this host's addresses on non-loopback interfaces, for loop=false

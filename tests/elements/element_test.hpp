@@ -381,6 +381,17 @@ class Harness {
   // The text of every message of `type` posted so far (error, warning or info).
   std::vector<std::string> messages(GstMessageType type) { return messages_on(bus_, type); }
 
+  // Copies of the structures of the element messages named `name` posted so far (the caller frees them).
+  std::vector<GstStructure*> element_messages(const char* name) {
+    std::vector<GstStructure*> out;
+    while (GstMessage* m = gst_bus_pop_filtered(bus_, GST_MESSAGE_ELEMENT)) {
+      const GstStructure* s = gst_message_get_structure(m);
+      if (s != nullptr && gst_structure_has_name(s, name)) out.push_back(gst_structure_copy(s));
+      gst_message_unref(m);
+    }
+    return out;
+  }
+
   GstStructure* stats() {
     GstStructure* s = nullptr;
     g_object_get(h_->element, "stats", &s, nullptr);
