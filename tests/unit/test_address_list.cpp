@@ -107,3 +107,32 @@ TEST(SourceList, ParsesUnicastOnlyDeduplicated) {
   EXPECT_NE(error_of([] { parse_source_list("0.0.0.0"); }).find("unspecified"), std::string::npos);
   EXPECT_NE(error_of([] { parse_source_list("host.example"); }).find("not an IP address"), std::string::npos);
 }
+
+TEST(GroupList, EntriesMayNameTheirOwnInterfacesAfterAt) {
+  const auto groups = parse_group_list("239.1.1.1:5004@eth1, 239.2.2.2@eth2+10.0.0.1", kReceiverGroupRules);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].interfaces, std::vector<std::string>{"eth1"});
+  EXPECT_EQ(groups[0].port, 5004);
+  EXPECT_EQ(groups[1].interfaces, (std::vector<std::string>{"eth2", "10.0.0.1"}));
+  EXPECT_FALSE(groups[1].port.has_value());
+  const auto v6 = parse_group_list("[ff15::1]:6000@fe80::1%eth3", kReceiverGroupRules);
+  EXPECT_EQ(v6.at(0).interfaces, std::vector<std::string>{"fe80::1%eth3"});
+  EXPECT_EQ(v6.at(0).to_string(), "[ff15::1]:6000@fe80::1%eth3");
+  EXPECT_EQ(groups[1].to_string(), "239.2.2.2@eth2+10.0.0.1");
+  // The same group by two networks is two entries, not a duplicate.
+  EXPECT_EQ(parse_group_list("239.1.1.1@eth1,239.1.1.1@eth2").size(), 2u);
+}
+
+TEST(GroupList, RefusesABrokenInterfaceList) {
+  EXPECT_NE(error_of([] { parse_group_list("239.1.1.1@"); }).find("empty or broken interface list"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_group_list("239.1.1.1@eth1+"); }).find("empty or broken interface list"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_group_list("239.1.1.1@eth1@eth2"); }).find("empty or broken interface list"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_group_list("ff02::1%eth0@eth1"); }).find("names its interface twice"),
+            std::string::npos);
+  GroupListRules no_interfaces;
+  no_interfaces.allow_interfaces = false;
+  EXPECT_NE(error_of([&] { parse_group_list("239.1.1.1@eth1", no_interfaces); }).find("names interfaces"),
+            std::string::npos);
+}
