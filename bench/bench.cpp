@@ -7,7 +7,7 @@
 //   mcastexpert-bench recv IMPL GROUP PORT IFNAME IFINDEX SIZE SECONDS
 //       IMPL: raw (recvmmsg, batch 64) | udpsrc | udpsrc-tuned | src | src-tuned
 //       (-tuned: buffer-size 16 MiB and mtu = SIZE, what a careful user would set)
-//   mcastexpert-bench drain IMPL GROUP PORT SIZE COUNT ROUNDS
+//   mcastexpert-bench drain IMPL GROUP PORT SIZE COUNT ROUNDS   (IMPL: raw, udpsrc, src, src-pair, src-pair-merge)
 //       IMPL: raw | udpsrc | src. On lo: fills the receiving socket's queue with COUNT datagrams before reading
 //       starts, then measures the receiving thread's CPU time per datagram (median of ROUNDS)
 //
@@ -444,6 +444,39 @@ void fill_queue(const std::string& group, uint16_t port, size_t size, size_t cou
   close(fd);
 }
 
+// The second group of a redundant pair: the group's last IPv4 octet plus one.
+std::string pair_group(const std::string& group) {
+  const auto dot = group.rfind('.');
+  return group.substr(0, dot + 1) + std::to_string(std::stoi(group.substr(dot + 1)) + 1);
+}
+
+// Fills the queue with `count` datagrams that are `count / 2` RTP packets, each sent to both groups of a pair in
+// turn (a red/blue pair on one host), as a merging receiver sees them.
+void fill_pair(const std::string& group, uint16_t port, size_t size, size_t count) {
+  const int fd = raw_socket(group, 1);
+  const sockaddr_storage dest[2] = {make_addr(group, port), make_addr(pair_group(group), port)};
+  std::vector<uint8_t> buf(std::max<size_t>(size, 12), 0x5a);
+  for (size_t i = 0; i < count; ++i) {
+    const auto n = static_cast<uint32_t>(i / 2);
+    const uint8_t header[12] = {0x80,
+                                96,
+                                static_cast<uint8_t>(n >> 8),
+                                static_cast<uint8_t>(n),
+                                static_cast<uint8_t>(n >> 24),
+                                static_cast<uint8_t>(n >> 16),
+                                static_cast<uint8_t>(n >> 8),
+                                static_cast<uint8_t>(n),
+                                0x12,
+                                0x34,
+                                0x56,
+                                0x78};
+    std::memcpy(buf.data(), header, sizeof header);
+    if (sendto(fd, buf.data(), size, 0, reinterpret_cast<const sockaddr*>(&dest[i % 2]), addr_len(dest[i % 2])) < 0)
+      die("sendto on lo");
+  }
+  close(fd);
+}
+
 struct DrainProbe {
   std::atomic<uint64_t> packets{0};
   uint64_t target = 0;
@@ -496,8 +529,13 @@ double drain_cost(const std::string& impl, const std::string& group, uint16_t po
     }
     close(fd);
   } else {
+    // src-pair: two groups carrying the same RTP packets, all delivered; src-pair-merge: the same, merged
+    // (redundancy=st2022-7), so half are delivered. Both count the cost per datagram read.
+    const bool pair = impl.rfind("src-pair", 0) == 0, merge = impl == "src-pair-merge";
     std::string src = impl.rfind("udpsrc", 0) == 0 ? "udpsrc address=" + group + " multicast-iface=lo"
-                                                   : "mcastexpertsrc groups=" + group + " iface=lo";
+                      : pair ? "mcastexpertsrc groups=" + group + "," + pair_group(group) + " iface=lo"
+                             : "mcastexpertsrc groups=" + group + " iface=lo";
+    if (merge) src += " redundancy=st2022-7";
     src += " port=" + std::to_string(port) + " buffer-size=67108864 mtu=" + std::to_string(size);
     GError* err = nullptr;
     GstElement* p = gst_parse_launch((src + " name=src ! fakesink sync=false async=false").c_str(), &err);
@@ -506,19 +544,29 @@ double drain_cost(const std::string& impl, const std::string& group, uint16_t po
     GstPad* pad = gst_element_get_static_pad(e, "src");
     for (int r = 0; r < rounds; ++r) {
       DrainProbe probe;
-      probe.target = count;
+      probe.target = merge ? count / 2 : count;
       // The socket is open and joined from READY on, in both elements: the queue fills before reading starts.
       if (gst_element_set_state(p, GST_STATE_READY) == GST_STATE_CHANGE_FAILURE) die("cannot open " + src);
-      fill_queue(group, port, size, count);
+      if (pair)
+        fill_pair(group, port, size, count);
+      else
+        fill_queue(group, port, size, count);
       const gulong id = gst_pad_add_probe(
           pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), drain_probe,
           &probe, nullptr);
       gst_element_set_state(p, GST_STATE_PLAYING);
       const int64_t deadline = now_ns() + 10000000000;
-      while (probe.packets.load(std::memory_order_acquire) < count && now_ns() < deadline) g_usleep(1000);
+      while (probe.packets.load(std::memory_order_acquire) < probe.target && now_ns() < deadline) g_usleep(1000);
       gst_pad_remove_probe(pad, id);
-      if (probe.packets.load() < count) die(impl + " drain: got " + std::to_string(probe.packets.load()));
-      per_datagram.push_back((probe.last_cpu - probe.first_cpu) / static_cast<double>(count - probe.first_packets));
+      if (probe.packets.load() < probe.target) {
+        GstStructure* stats = nullptr;
+        g_object_get(e, "stats", &stats, nullptr);
+        gchar* text = gst_structure_to_string(stats);
+        die(impl + " drain: got " + std::to_string(probe.packets.load()) + " in round " + std::to_string(r) + ": " +
+            text);
+      }
+      const double read = static_cast<double>(probe.target - probe.first_packets) * (merge ? 2 : 1);
+      per_datagram.push_back((probe.last_cpu - probe.first_cpu) / read);
     }
     gst_object_unref(pad);
     gst_object_unref(e);

@@ -100,8 +100,10 @@ def measure(args):
             subprocess.run(["ip", "netns", "exec", "b", "sh", "-c", "echo 2 > /sys/class/net/eth0/queues/rx-0/rps_cpus"],
                            check=True)
     env["bin"] = args.bin
-    if topo == "loopback" and not smoke and not args.pairs:
+    if topo == "loopback" and not smoke and args.pairs in ("", None, "drain"):
         measure_drain(env, args)
+    if args.pairs == "drain":  # the receive-cost measure alone
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     pairs = SMOKE if smoke else THROUGHPUT
     if args.pairs:
@@ -128,7 +130,7 @@ def measure(args):
     return 0
 
 
-DRAIN_IMPLS = ["raw", "udpsrc", "src"]
+DRAIN_IMPLS = ["raw", "udpsrc", "src", "src-pair", "src-pair-merge"]
 
 
 def measure_drain(env, args):
@@ -163,6 +165,15 @@ def report_drain(rows):
         ratio = lambda impl: fmt(ns[impl] / raw) if raw and ns[impl] else "–"
         print(f"| {size} | {ns['raw']:.0f} | {ns['udpsrc']:.0f} | {ns['src']:.0f} | {ratio('udpsrc')} | "
               f"{ratio('src')} |")
+    print("\n### Redundant pair: the ST 2022-7 merge's cost per datagram read (loopback; median over repetitions)\n")
+    print("Two groups carrying the same RTP packets into one `mcastexpertsrc`: `redundancy=none` delivers both "
+          "copies, `st2022-7` delivers one and drops the other. Target: merged ≤ 1.10× unmerged.\n")
+    print("| size | two groups, none ns | two groups, st2022-7 ns | st2022-7 / none |")
+    print("|---|---|---|---|")
+    for size in sorted({r["size"] for r in drain}):
+        pair = [statistics.median([r["ns"] for r in drain if r["size"] == size and r["impl"] == impl] or [0])
+                for impl in ("src-pair", "src-pair-merge")]
+        print(f"| {size} | {pair[0]:.0f} | {pair[1]:.0f} | {fmt(pair[1] / pair[0]) if pair[0] and pair[1] else '–'} |")
 
 
 def fmt(x, digits=2):
