@@ -353,14 +353,15 @@ std::string build_uri(GstElement* element, const gchar* const* keys) {
     // the setter keeps only lists that parse; nothing better to show than the text
   }
   bool port_in_query = false;
-  if (entries.size() == 1 && !entries.front().port) {
+  const bool single = entries.size() == 1 && entries.front().interfaces.empty();
+  if (single) {
+    // One group: the URI's own host and port.
     const auto& e = entries.front();
     uri.groups = e.address.to_string() + (e.scope.empty() ? "" : "%" + e.scope);
-    if (port > 0) uri.port = static_cast<uint16_t>(port);
-  } else if (entries.size() == 1) {
-    uri.groups =
-        entries.front().address.to_string() + (entries.front().scope.empty() ? "" : "%" + entries.front().scope);
-    uri.port = *entries.front().port;
+    if (e.port)
+      uri.port = *e.port;
+    else if (port > 0)
+      uri.port = static_cast<uint16_t>(port);
   } else {
     for (const auto& e : entries) uri.groups += (uri.groups.empty() ? "" : ",") + e.to_string();
     if (entries.empty()) uri.groups = groups;

@@ -72,8 +72,9 @@ McastUri McastUri::parse(std::string_view uri) {
 
   McastUri result;
   std::string_view port_text;
-  if (rest.find(',') != std::string_view::npos) {
-    // Several groups: the authority is a group list as the groups property takes it, ports and brackets included.
+  if (rest.find(',') != std::string_view::npos || rest.find('@') != std::string_view::npos) {
+    // Several groups, or entries with interfaces of their own: the authority is a group list as the groups
+    // property takes it, ports, brackets and '@' included.
     result.groups = percent_decode(uri, rest);
   } else if (!rest.empty() && rest.front() == '[') {
     const auto close = rest.find(']');
@@ -120,8 +121,8 @@ McastUri McastUri::parse(std::string_view uri) {
 
 std::string McastUri::to_string() const {
   std::string text = "mcast://";
-  if (groups.find(',') != std::string::npos) {
-    text += percent_encode(groups, ":,[]");  // a list: its entries carry their own brackets and ports
+  if (groups.find(',') != std::string::npos || groups.find('@') != std::string::npos) {
+    text += percent_encode(groups, ":,[]@+");  // a list: its entries carry their own brackets, ports, interfaces
   } else {
     const bool v6 = groups.find(':') != std::string::npos;
     text += v6 ? "[" + percent_encode(groups, ":") + "]" : percent_encode(groups, ":");

@@ -375,6 +375,20 @@ TEST(Pinning, EachDestinationOfTheSinkLeavesByItsOwnNetwork) {
   EXPECT_TRUE(h.messages(GST_MESSAGE_WARNING).empty());
 }
 
+TEST(Pinning, UrisCarryTheLegs) {
+  for (const auto& [type, uri] : std::vector<std::pair<GstURIType, std::string>>{
+           {GST_URI_SRC, "mcast://239.255.64.1@eth0,239.255.64.2@eth1?port=6000&redundancy=st2022-7"},
+           {GST_URI_SRC, "mcast://239.255.64.1:6000@eth0"},
+           {GST_URI_SINK, "mcast://239.255.64.1:6000@eth0,239.255.64.2:6002@eth1"}}) {
+    GstElement* e = gst_element_make_from_uri(type, uri.c_str(), nullptr, nullptr);
+    ASSERT_NE(e, nullptr) << uri;
+    gchar* back = gst_uri_handler_get_uri(GST_URI_HANDLER(e));
+    EXPECT_EQ(std::string(back), uri);
+    g_free(back);
+    gst_object_unref(e);
+  }
+}
+
 // --- the whole way: one sink sending two legs through lossy networks, one source merging them ---
 
 static GstPadProbeReturn record_rtp(GstPad*, GstPadProbeInfo* info, gpointer data) {

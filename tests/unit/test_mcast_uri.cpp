@@ -65,7 +65,8 @@ TEST(McastUri, AListOfGroupsIsTheAuthorityAndRoundTrips) {
   const auto v6 = McastUri::parse("mcast://[ff15::1]:5000,[ff15::2]:5002");
   EXPECT_EQ(v6.groups, "[ff15::1]:5000,[ff15::2]:5002");
   for (const char* text : {"mcast://239.1.1.1:5000,239.1.1.2:5002?iface=eth1", "mcast://[ff15::1]:5000,ff15::2",
-                           "mcast://ff15::1,ff15::2?port=6000"})
+                           "mcast://ff15::1,ff15::2?port=6000", "mcast://239.1.1.1:5004@eth1",
+                           "mcast://239.1.1.1@eth1+eth2,239.2.2.2@eth3?port=6000"})
     EXPECT_EQ(McastUri::parse(text).to_string(), text);
 }
 
