@@ -27,7 +27,10 @@
  * ]| Pinned to eth1.
  * |[
  * gst-launch-1.0 videotestsrc ! rtpvrawpay ! mcastexpertsink groups=239.255.0.1 iface=eth1,eth2
- * ]| Every datagram once on eth1 and once on eth2 (ST 2022-7 style redundancy).
+ * ]| Every datagram once on eth1 and once on eth2.
+ * |[
+ * gst-launch-1.0 videotestsrc ! rtpvrawpay ! mcastexpertsink groups=239.1.1.1@eth1,239.2.2.2@eth2
+ * ]| A red/blue pair (SMPTE ST 2022-7): each group by its own network.
  * |[
  * gst-launch-1.0 audiotestsrc ! rtpL16pay ! mcastexpertsink groups=239.255.0.1 iface=eth1 ttl=8 qos-dscp=46
  * ]| Routed further (TTL 8), marked Expedited Forwarding.

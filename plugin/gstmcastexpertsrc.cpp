@@ -30,7 +30,12 @@
  * ]| Receives an RTP stream on eth1 only.
  * |[
  * gst-launch-1.0 mcastexpertsrc groups=239.255.0.1 iface=eth1,eth2 ! fakesink
- * ]| Joins on two interfaces (redundant networks); the meta tells which one each datagram came by.
+ * ]| Joins on two interfaces; the meta tells which one each datagram came by.
+ * |[
+ * gst-launch-1.0 mcastexpertsrc groups=239.1.1.1@eth1,239.2.2.2@eth2 port=5004 redundancy=st2022-7 \
+ *     caps="application/x-rtp,..." ! rtpjitterbuffer ! ...
+ * ]| A red/blue pair (SMPTE ST 2022-7): group 239.1.1.1 only from eth1, 239.2.2.2 only from eth2, each RTP packet
+ * delivered once — the first copy to arrive.
  * |[
  * gst-launch-1.0 mcastexpertsrc groups=232.1.1.1 sources=10.0.0.5 iface=eth1 ! fakesink
  * ]| Source-specific multicast (IGMPv3): only 10.0.0.5's datagrams are delivered.
