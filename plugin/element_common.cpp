@@ -174,6 +174,18 @@ bool is_known_key(const gchar* const* keys, const std::string& key) {
   return false;
 }
 
+// The key of ours an FFmpeg udp:// URI key means, for the hint; nullptr when there is none.
+const char* ffmpeg_key_meaning(const std::string& key) {
+  static const std::pair<const char*, const char*> keys[] = {{"localaddr", "iface"},     {"buffer_size", "buffer-size"},
+                                                             {"pkt_size", "mtu"},        {"reuse_socket", "reuse"},
+                                                             {"block", "block-sources"}, {"timeout", "timeout"},
+                                                             {"dscp", "qos-dscp"},       {"localport", "bind-port"},
+                                                             {"tos", "qos-dscp"},        {"ttl", "ttl"}};
+  for (const auto& [theirs, ours] : keys)
+    if (key == theirs) return ours;
+  return nullptr;
+}
+
 // "0 to 255" for the numeric property specs, "" for others.
 std::string range_of(GParamSpec* pspec) {
   auto range = [](auto lo, auto hi) { return std::to_string(lo) + " to " + std::to_string(hi); };
@@ -292,7 +304,11 @@ gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* ke
       if (!is_known_key(keys, key)) {
         std::string known;
         for (const gchar* const* k = keys; *k != nullptr; ++k) known += (known.empty() ? "" : ", ") + std::string(*k);
-        throw Error(ErrorKind::InvalidSetting, "has an unknown key '" + key + "'", "use one of " + known);
+        const char* meant = ffmpeg_key_meaning(key);
+        throw Error(ErrorKind::InvalidSetting, "has an unknown key '" + key + "'",
+                    meant != nullptr && is_known_key(keys, meant)
+                        ? "FFmpeg's udp:// '" + key + "' is '" + meant + "' here (known keys: " + known + ")"
+                        : "use one of " + known);
       }
       add(key, value);
     }
@@ -331,7 +347,13 @@ void set_uri_property(GstElement* element, GstDebugCategory* category, const GVa
   }
   GST_CAT_WARNING_OBJECT(category, element, "refusing uri: %s", error->message);
   std::lock_guard<std::mutex> guard(lock);
-  refused["uri"] = error->message;  // it quotes the URI
+  // "'mcast://…': what is wrong", as the list properties' refusals read (the message itself starts "URI '…' ").
+  const gchar* raw = g_value_get_string(value);
+  const std::string uri = raw != nullptr ? raw : "";
+  std::string why = error->message;
+  const std::string prefix = "URI '" + uri + "' ";
+  if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
+  refused["uri"] = "'" + uri + "': " + why;
   g_error_free(error);
 }
 

@@ -348,7 +348,8 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    * @port: the destination port
    *
    * Returns: a structure with `packets-sent`, `bytes-sent` and `send-errors` for that destination, over every
-   * interface (zeros while stopped).
+   * interface (zeros while stopped), or NULL, with a warning on the bus, for a destination the element does not
+   * have.
    *
    * Since: 0.1
    */
@@ -816,12 +817,30 @@ static GstStructure* gst_mcastexpert_sink_get_stats(GstMcastExpertSink* self, co
   const auto d = signal_destination(self, "get-stats", host, port);
   if (!d) return nullptr;
   uint64_t packets = 0, bytes = 0, errors = 0;
-  if (const auto sender = running_sender(self->priv))
+  bool known = false;
+  if (const auto sender = running_sender(self->priv)) {
     for (const auto& r : sender->route_stats())
-      if (r.destination == *d) packets += r.packets, bytes += r.bytes, errors += r.errors;
+      if (r.destination.same_target(*d)) {
+        known = true;
+        packets += r.packets, bytes += r.bytes, errors += r.errors;
+      }
+  } else {
+    // Stopped: a destination the next start will have counts as known, with nothing sent yet.
+    const Settings s = settings_snapshot(self->priv);
+    try {
+      const auto next = destinations_to_start(s);
+      known = std::any_of(next.begin(), next.end(), [&](const Destination& n) { return n.same_target(*d); });
+    } catch (const Error&) {
+      // a value start would refuse: nothing is known
+    }
+  }
+  if (!known) {
+    refuse_signal(self, "get-stats", host, port, d->to_string() + " is not a destination of this element");
+    return nullptr;
+  }
   return gst_structure_new("application/x-mcastexpert-destination-stats", "destination", G_TYPE_STRING,
-                           d->to_string().c_str(), "packets-sent", G_TYPE_UINT64, packets, "bytes-sent", G_TYPE_UINT64,
-                           bytes, "send-errors", G_TYPE_UINT64, errors, nullptr);
+                           Destination{d->group, d->port, {}}.to_string().c_str(), "packets-sent", G_TYPE_UINT64,
+                           packets, "bytes-sent", G_TYPE_UINT64, bytes, "send-errors", G_TYPE_UINT64, errors, nullptr);
 }
 
 // --- GstURIHandler (mcast://, shared with the source) ---

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
+#include <optional>
 
 #include "address_list.hpp"
 #include "error.hpp"
@@ -12,6 +14,15 @@ namespace {
 bool all_digits(std::string_view s) {
   return !s.empty() && s.size() <= 10 &&
          std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+// An interface index in digits; nullopt past what an index can be (the kernel's are positive ints), so that
+// "4294967298" is no index rather than index 2 wrapped round.
+std::optional<unsigned> parse_index(std::string_view digits) {
+  if (digits.empty() || digits.size() > 10) return std::nullopt;
+  const unsigned long long value = std::stoull(std::string(digits));
+  if (value == 0 || value > static_cast<unsigned long long>(INT_MAX)) return std::nullopt;
+  return static_cast<unsigned>(value);
 }
 
 [[noreturn]] void no_such_interface(const InterfaceTable& table, std::string_view spec, const std::string& why) {
@@ -36,7 +47,7 @@ std::vector<const NetInterface*> resolve_interface_spec(const InterfaceTable& ta
       if (addr->is_v4()) no_such_interface(table, spec, " (a %scope goes with IPv6 addresses only)");
       const NetInterface* scoped = table.by_name(scope);
       if (scoped == nullptr && all_digits(scope))
-        scoped = table.by_index(static_cast<unsigned>(std::stoul(std::string(scope))));
+        if (const auto index = parse_index(scope)) scoped = table.by_index(*index);
       if (scoped == nullptr) no_such_interface(table, spec, " (no interface '" + std::string(scope) + "')");
       addr = addr->with_scope_id(scoped->index);
     }
@@ -53,7 +64,8 @@ std::vector<const NetInterface*> resolve_interface_spec(const InterfaceTable& ta
     return found;
   }
   if (all_digits(spec)) {
-    if (const auto* byindex = table.by_index(static_cast<unsigned>(std::stoul(std::string(spec))))) return {byindex};
+    if (const auto index = parse_index(spec))
+      if (const auto* byindex = table.by_index(*index)) return {byindex};
     no_such_interface(table, spec, " (no interface has that index)");
   }
   no_such_interface(table, spec, " (not a name, address or index of any interface)");

@@ -60,8 +60,15 @@ McastUri McastUri::parse(std::string_view uri) {
   constexpr std::string_view scheme = "mcast://";
   if (uri.size() < scheme.size() || !std::equal(scheme.begin(), scheme.end(), uri.begin(), [](char a, char b) {
         return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-      }))
+      })) {
+    const auto sep = uri.find("://");
+    if (sep != std::string_view::npos && sep > 0)
+      throw Error(ErrorKind::InvalidSetting,
+                  "URI '" + std::string(uri) + "' has the scheme '" + std::string(uri.substr(0, sep)) +
+                      "://'; these elements take mcast://",
+                  "write mcast:// and the same group, port and options, e.g. mcast://239.1.2.3:5004?iface=eth1");
     bad(uri, "does not start with mcast://");
+  }
   std::string_view rest = uri.substr(scheme.size());
   std::string_view query;
   if (const auto q = rest.find('?'); q != std::string_view::npos) {

@@ -522,6 +522,23 @@ TEST(SinkSignals, RemoveBeforeStartOfAListedGroupSaysWhereItComesFrom) {
   gst_object_unref(e);
 }
 
+TEST(SinkSignals, GetStatsForADestinationItDoesNotHaveSaysSo) {
+  auto h = start_sink("rx", "groups=239.255.50.6 iface=eth0 port=5004");
+  GstStructure* known = nullptr;
+  GstStructure* unknown = nullptr;
+  g_signal_emit_by_name(h->element(), "get-stats", "239.255.50.6", 5004, &known);
+  g_signal_emit_by_name(h->element(), "get-stats", "239.255.50.7", 5004, &unknown);
+  ASSERT_NE(known, nullptr);
+  EXPECT_EQ(unknown, nullptr) << "zeros for a destination that does not exist";
+  gst_structure_free(known);
+  const auto warnings = h->messages(GST_MESSAGE_WARNING);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("Signal 'get-stats' (\"239.255.50.7\", 5004) refused: 239.255.50.7:5004 is not a "
+                             "destination of this element"),
+            std::string::npos)
+      << warnings[0];
+}
+
 // --- running state ---
 
 TEST(SinkState, BindPortIsNotWrittenBackAcrossRestarts) {

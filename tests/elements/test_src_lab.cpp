@@ -511,7 +511,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"groups=232.1.1.1 iface=eth0 sources=239.1.1.1", "'239.1.1.1' is a multicast address"},
         BadInput{"groups=239.1.1.1 iface=eth0 sources=10.77.1.2 block-sources=10.77.1.3",
                  "both sources and block-sources are set"},
-        BadInput{"uri=http://example", "does not start with mcast://"}));
+        BadInput{"uri=http://example", "Property 'uri' was set to 'http://example': has the scheme 'http://'"},
+        BadInput{"uri=mcast://239.1.1.1?localaddr=10.77.1.1", "FFmpeg's udp:// 'localaddr' is 'iface' here"}));
 
 TEST(SrcErrors, PortInUseWithoutReuse) {
   const auto port = std::to_string(next_port());

@@ -82,6 +82,22 @@ TEST(InterfaceSpec, ResolvesByIndex) {
   EXPECT_EQ(names(resolve_interfaces(awkward_machine(), "3", InterfaceRole::Receive)), Names{"eth1"});
 }
 
+TEST(InterfaceSpec, AnIndexPastTheRangeIsNoIndexNotAWrappedOne) {
+  const auto table = awkward_machine();
+  // 2^32 + 3 would be index 3 (eth1) cast down to 32 bits.
+  EXPECT_NE(error_of([&] {
+              resolve_interfaces(table, "4294967299", InterfaceRole::Receive);
+            }).find("no interface matches '4294967299' (no interface has that index)"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              resolve_interfaces(table, "fe80::1%4294967299", InterfaceRole::Receive);
+            }).find("(no interface '4294967299')"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { resolve_interfaces(table, "0", InterfaceRole::Receive); }).find("no interface has that index"),
+      std::string::npos);
+}
+
 TEST(InterfaceSpec, NamesWinOverIndexesAndAddresses) {
   const auto table = awkward_machine();
   // "2" is an interface's name: it beats index 2 (eth0).

@@ -49,7 +49,9 @@ std::string refused(const char* text) {
 
 TEST(McastUri, RejectsWhatIsNotOne) {
   auto message = refused;
-  EXPECT_NE(message("udp://239.1.2.3:5004").find("does not start with mcast://"), std::string::npos);
+  EXPECT_NE(message("udp://239.1.2.3:5004").find("has the scheme 'udp://'; these elements take mcast://"),
+            std::string::npos);
+  EXPECT_NE(message("239.1.2.3:5004").find("does not start with mcast://"), std::string::npos);
   EXPECT_NE(message("mcast://").find("names no group"), std::string::npos);
   EXPECT_NE(message("mcast://239.1.2.3:70000").find("port that is not 1 to 65535"), std::string::npos);
   EXPECT_NE(message("mcast://239.1.2.3:0").find("port that is not 1 to 65535"), std::string::npos);
