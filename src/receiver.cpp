@@ -200,40 +200,75 @@ void MulticastReceiver::join_all() {
   const int level = family_ == Family::V4 ? IPPROTO_IP : IPPROTO_IPV6;
   auto fail_join = [&](const std::string& what, int err) {
     if (err == ENOBUFS) {
+      const bool sources = !settings_.sources.empty() || !settings_.block_sources.empty();
       const std::string sysctl =
-          !settings_.sources.empty() || !settings_.block_sources.empty()
-              ? (family_ == Family::V4 ? "net.ipv4.igmp_max_msf" : "net.ipv6.mld_max_msf")
-              : (family_ == Family::V4 ? "net.ipv4.igmp_max_memberships" : "net.core.optmem_max");
+          sources ? (family_ == Family::V4 ? "net.ipv4.igmp_max_msf" : "net.ipv6.mld_max_msf")
+                  : (family_ == Family::V4 ? "net.ipv4.igmp_max_memberships" : "net.core.optmem_max");
+      const std::string spread =
+          settings_.reuse ? "" : ", or allow reuse=true so the groups can be spread over sockets";
       throw Error(ErrorKind::Resource, what + ": the kernel's limit per socket is reached",
-                  "raise " + sysctl + " (sysctl -w " + sysctl + "=...), or join fewer groups or sources", err);
+                  "raise " + sysctl + " (sysctl -w " + sysctl + "=...)" + spread + ", or join fewer groups or sources",
+                  err);
     }
     throw_system_error(what, err);
   };
-
-  for (const auto& m : memberships_) {
+  // The first join a membership makes: of the group, or of its first source.
+  auto join_first = [&](const Membership& m) {
     const SocketOptions opt(sockets_[m.socket].get(), settings_.log);
     const std::string where = m.group.to_string() + " on " + m.ifname;
     if (!settings_.sources.empty()) {
-      for (const auto& source : settings_.sources) {
-        const group_source_req req = source_request(m, source);
-        if (const int rc = opt.set(level, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req, sizeof req,
-                                   where + " from " + source.to_string()))
-          fail_join("cannot join " + where + " for source " + source.to_string(), rc);
-      }
-      continue;
+      const group_source_req req = source_request(m, settings_.sources.front());
+      return opt.set(level, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req, sizeof req,
+                     where + " from " + settings_.sources.front().to_string());
     }
     group_req req{};
     req.gr_interface = m.ifindex;
     m.group.to_sockaddr(0, req.gr_group);
-    if (const int rc = opt.set(level, MCAST_JOIN_GROUP, "MCAST_JOIN_GROUP", &req, sizeof req, where))
-      fail_join("cannot join " + where, rc);
+    return opt.set(level, MCAST_JOIN_GROUP, "MCAST_JOIN_GROUP", &req, sizeof req, where);
+  };
+
+  std::vector<size_t> joined(sockets_.size(), 0);  // memberships each socket holds
+  for (size_t i = 0; i < memberships_.size(); ++i) {
+    Membership& m = memberships_[i];
+    int rc = join_first(m);
+    if (rc == ENOBUFS && settings_.reuse && joined[m.socket] > 0) {
+      // This socket holds as many groups as the kernel allows one (igmp_max_memberships, 20 by default): the
+      // rest of its port's joins go to another socket on the same port, which receives only its own groups.
+      const size_t full = m.socket;
+      open_socket(sockets_.size(), ports_[full]);
+      joined.push_back(0);
+      for (size_t k = i; k < memberships_.size(); ++k)
+        if (memberships_[k].socket == full) memberships_[k].socket = sockets_.size() - 1;
+      if (settings_.log)
+        settings_.log("socket " + std::to_string(full) + " holds " + std::to_string(joined[full]) +
+                      " joins, the kernel's limit: the next go to socket " + std::to_string(m.socket));
+      rc = join_first(m);
+    }
+    const std::string where = m.group.to_string() + " on " + m.ifname;
+    if (rc != 0)
+      fail_join(settings_.sources.empty()
+                    ? "cannot join " + where
+                    : "cannot join " + where + " for source " + settings_.sources.front().to_string(),
+                rc);
+    ++joined[m.socket];
+    const SocketOptions opt(sockets_[m.socket].get(), settings_.log);
+    for (size_t k = 1; k < settings_.sources.size(); ++k) {
+      const auto& source = settings_.sources[k];
+      const group_source_req req = source_request(m, source);
+      if (const int err = opt.set(level, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req, sizeof req,
+                                  where + " from " + source.to_string()))
+        fail_join("cannot join " + where + " for source " + source.to_string(), err);
+    }
     for (const auto& source : settings_.block_sources) {
       const group_source_req block = source_request(m, source);
-      if (const int rc = opt.set(level, MCAST_BLOCK_SOURCE, "MCAST_BLOCK_SOURCE", &block, sizeof block,
-                                 where + " blocking " + source.to_string()))
-        fail_join("cannot block source " + source.to_string() + " for " + where, rc);
+      if (const int err = opt.set(level, MCAST_BLOCK_SOURCE, "MCAST_BLOCK_SOURCE", &block, sizeof block,
+                                  where + " blocking " + source.to_string()))
+        fail_join("cannot block source " + source.to_string() + " for " + where, err);
     }
   }
+  // What wait() polls: the two wakers (filled in per call), then every socket.
+  poll_fds_.assign(2 + sockets_.size(), pollfd{});
+  for (size_t i = 0; i < sockets_.size(); ++i) poll_fds_[2 + i] = {sockets_[i].get(), POLLIN, 0};
 }
 
 void ReceiveSlot::copy(size_t offset, size_t len, uint8_t* out) const {
@@ -248,22 +283,17 @@ void ReceiveSlot::copy(size_t offset, size_t len, uint8_t* out) const {
 }
 
 MulticastReceiver::WaitResult MulticastReceiver::wait(int timeout_ms, const Waker& stop, const Waker& recheck) {
-  // The wakers first, then every socket; no allocation: a receiver has a handful of ports at most.
-  constexpr size_t kMaxPolled = 64;
-  pollfd fds[kMaxPolled];
-  fds[0] = {stop.fd(), POLLIN, 0};
-  fds[1] = {recheck.fd(), POLLIN, 0};
-  const size_t n_fds = 2 + std::min(sockets_.size(), kMaxPolled - 2);
-  for (size_t i = 2; i < n_fds; ++i) fds[i] = {sockets_[i - 2].get(), POLLIN, 0};
+  poll_fds_[0] = {stop.fd(), POLLIN, 0};
+  poll_fds_[1] = {recheck.fd(), POLLIN, 0};
   while (true) {
-    const int n = poll(fds, n_fds, timeout_ms);
+    const int n = poll(poll_fds_.data(), poll_fds_.size(), timeout_ms);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_system_error("waiting for datagrams failed", errno);
     }
     if (n == 0) return WaitResult::TimedOut;
-    if (fds[0].revents != 0) return WaitResult::Stopped;
-    if (fds[1].revents != 0) return WaitResult::Recheck;
+    if (poll_fds_[0].revents != 0) return WaitResult::Stopped;
+    if (poll_fds_[1].revents != 0) return WaitResult::Recheck;
     return WaitResult::Readable;
   }
 }

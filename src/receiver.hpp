@@ -1,8 +1,10 @@
-// A multicast receiver: UDP sockets (one per port) that join groups on exactly the named interfaces and hand over
+// A multicast receiver: UDP sockets (one per port, and more where the kernel's per-socket limit of groups,
+// igmp_max_memberships, is reached) that join groups on exactly the named interfaces and hand over
 // only the datagrams that belong to them — checked by the kernel where it can filter, and datagram by datagram for
 // the rest.
 #pragma once
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -135,7 +137,8 @@ class MulticastReceiver {
 
   ReceiverSettings settings_;
   Family family_ = Family::V4;
-  std::vector<UniqueFd> sockets_;  // one per distinct port
+  std::vector<UniqueFd> sockets_;  // one per distinct port, more where one cannot hold all its port's groups
+  std::vector<pollfd> poll_fds_;   // the wakers, then every socket: made once, so a wait allocates nothing
   std::vector<uint16_t> ports_;    // as bound, by socket
   size_t next_socket_ = 0;         // the socket receive() reads first
   bool last_mixed_ = false;        // the last receive() read more than one socket

@@ -2,6 +2,8 @@
 // Senders are plain sockets, so these tests prove the receiver alone.
 #include <gst/net/gstnetaddressmeta.h>
 
+#include <set>
+
 #include "element_test.hpp"
 
 using namespace et;
@@ -582,16 +584,36 @@ int main(int argc, char** argv) {
   return RUN_ALL_TESTS();
 }
 
-TEST(SrcErrors, MembershipLimitNamesTheSysctl) {
+TEST(SrcErrors, MembershipLimitWithoutReuseNamesTheSysctl) {
   run_in("rx", "sysctl -qw net.ipv4.igmp_max_memberships=2");
-  Pipeline p("mcastexpertsrc groups=239.2.2.1,239.2.2.2,239.2.2.3 iface=eth0 port=" + std::to_string(next_port()) +
-             " ! fakesink");
+  Pipeline p("mcastexpertsrc reuse=false groups=239.2.2.1,239.2.2.2,239.2.2.3 iface=eth0 port=" +
+             std::to_string(next_port()) + " ! fakesink");
   const bool started = p.set_state("rx", GST_STATE_PLAYING);
   run_in("rx", "sysctl -qw net.ipv4.igmp_max_memberships=20");
   EXPECT_FALSE(started);
   const std::string text = p.error_text();
   EXPECT_NE(text.find("cannot join 239.2.2.3 on eth0"), std::string::npos) << text;
   EXPECT_NE(text.find("net.ipv4.igmp_max_memberships"), std::string::npos) << text;
+  EXPECT_NE(text.find("reuse=true"), std::string::npos) << text;
+}
+
+TEST(Src, MoreGroupsThanOneSocketMayJoinAreSpreadOverSockets) {
+  // 100 groups, five times the kernel's default limit per socket (20): every one joined, every datagram once.
+  const auto port = next_port();
+  std::string groups;
+  for (int g = 0; g < 100; ++g) groups += (g ? "," : "") + std::string("239.255.44.") + std::to_string(g + 1);
+  Harness rx("rx", src("groups=" + groups + " iface=eth0 port=" + std::to_string(port)));
+  ASSERT_TRUE(rx.play()) << rx.error();
+  RawSender tx("txa", F("TXA_ETH0_IPV4"), I("TXA_ETH0_INDEX"));
+  std::multiset<std::string> want;
+  for (int g = 0; g < 100; ++g) {
+    const std::string payload = "g" + std::to_string(g + 1);
+    tx.send("239.255.44." + std::to_string(g + 1), port, payload);
+    want.insert(payload);
+  }
+  const auto got = rx.drain();
+  EXPECT_EQ(std::multiset<std::string>(got.begin(), got.end()), want);
+  EXPECT_EQ(rx.stat("packets-rejected"), 0u);
 }
 
 static long rss_kib() {
