@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "error.hpp"
@@ -37,6 +38,18 @@ group_source_req source_request(const Membership& m, const IpAddress& source) {
   m.group.to_sockaddr(0, req.gsr_group);
   source.to_sockaddr(0, req.gsr_source);
   return req;
+}
+
+// Whether IPv6 is switched off for an interface (in the calling thread's network namespace): the kernel then
+// accepts a join on it, and delivers nothing.
+bool ipv6_disabled(const std::string& ifname) {
+  if (ifname.find('/') != std::string::npos) return false;
+  FILE* f = std::fopen(("/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6").c_str(), "r");
+  if (f == nullptr) return false;
+  int value = 0;
+  const bool read = std::fscanf(f, "%d", &value) == 1;
+  std::fclose(f);
+  return read && value == 1;
 }
 
 std::string sockaddr_text(const sockaddr_storage& ss) {
@@ -142,7 +155,15 @@ void MulticastReceiver::plan_memberships(const InterfaceTable& table) {
         defaults = about_setting("iface", [&] { return default_receive_interfaces(table, family_); });
       on = defaults;
     }
-    for (const auto& iface : on) memberships_.push_back({g, entry.address, iface.index, iface.name});
+    for (const auto& iface : on) {
+      if (family_ == Family::V6 && ipv6_disabled(iface.name))
+        about_setting(entry.interfaces.empty() && entry.scope.empty() ? "iface" : "groups", [&] {
+          invalid("IPv6 is disabled on " + iface.name + " (net.ipv6.conf." + iface.name +
+                      ".disable_ipv6 = 1): a join there can never receive anything",
+                  "enable it (sysctl -w net.ipv6.conf." + iface.name + ".disable_ipv6=0) or name another interface");
+        });
+      memberships_.push_back({g, entry.address, iface.index, iface.name});
+    }
   }
 
   for (const auto& iface : table.interfaces()) {

@@ -597,6 +597,17 @@ TEST(SrcErrors, MembershipLimitWithoutReuseNamesTheSysctl) {
   EXPECT_NE(text.find("reuse=true"), std::string::npos) << text;
 }
 
+TEST(SrcErrors, Ipv6DisabledOnTheInterfaceIsAnErrorNotASilentJoin) {
+  run_in("rx", "sysctl -qw net.ipv6.conf.eth1.disable_ipv6=1");
+  Pipeline p("mcastexpertsrc groups=ff15::45:1 iface=eth1 port=" + std::to_string(next_port()) + " ! fakesink");
+  const bool started = p.set_state("rx", GST_STATE_PLAYING);
+  const std::string text = p.error_text();
+  run_in("rx", "sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0 && ip -6 addr add fd77:2::1/64 dev eth1 nodad");
+  EXPECT_FALSE(started);
+  EXPECT_NE(text.find("Property 'iface' (\"eth1\"): IPv6 is disabled on eth1"), std::string::npos) << text;
+  EXPECT_NE(text.find("sysctl -w net.ipv6.conf.eth1.disable_ipv6=0"), std::string::npos) << text;
+}
+
 TEST(Src, MoreGroupsThanOneSocketMayJoinAreSpreadOverSockets) {
   // 100 groups, five times the kernel's default limit per socket (20): every one joined, every datagram once.
   const auto port = next_port();
