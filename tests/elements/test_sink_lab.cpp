@@ -435,6 +435,20 @@ TEST(SinkErrors, ClampedBufferSizeWarnsNamingTheSysctl) {
   EXPECT_NE(warnings[0].find(std::to_string(asked)), std::string::npos) << warnings[0];
 }
 
+TEST(SinkErrors, UriValuesThatAreNotValuesAreRefused) {
+  for (const char* bad :
+       {"mcast://239.1.1.1?ttl=300", "mcast://239.1.1.1?ttl=", "mcast://239.1.1.1?ttl=abc", "mcast://239.1.1.1?loop=2",
+        "mcast://239.1.1.1?qos-dscp=64", "mcast://10.1.1.1", "mcast://239.1.1.1?localaddr=10.0.0.1"}) {
+    GError* err = nullptr;
+    GstElement* e = gst_element_make_from_uri(GST_URI_SINK, bad, nullptr, &err);
+    EXPECT_EQ(e, nullptr) << bad << " was taken";
+    if (e != nullptr) gst_object_unref(e);
+    ASSERT_NE(err, nullptr) << bad;
+    EXPECT_NE(std::string(err->message).find("Fix:"), std::string::npos) << err->message;
+    g_error_free(err);
+  }
+}
+
 TEST(SinkErrors, NoRouteForTheDefault) {
   Pipeline p("fakesrc ! mcastexpertsink groups=239.1.1.1");
   run_in("txa", "ip route del default");
