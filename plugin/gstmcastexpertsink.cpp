@@ -16,7 +16,7 @@
  * Buffer lists go out in batches: runs of equal-sized datagrams as one UDP GSO send, the rest with sendmmsg; a
  * buffer of several memories is one datagram. A send error on one
  * route is counted and reported once while the others go on; when nothing could be sent for a second, the element
- * errors out.
+ * warns once, keeps trying and says when it sends again (#GstMcastExpertSink:error-timeout makes it an error).
  *
  * ## Example launch lines
  * |[
@@ -74,7 +74,8 @@ constexpr gboolean kDefaultLoop = FALSE;
 constexpr gint kDefaultDscp = -1;
 constexpr gint kDefaultBindPort = 0;
 constexpr gint kDefaultBufferSize = 0;
-constexpr gint64 kPersistentFailureUs = G_USEC_PER_SEC;  // nothing sent for this long is an error
+constexpr gint64 kPersistentFailureUs = G_USEC_PER_SEC;  // nothing sent for this long is worth a warning
+constexpr guint64 kDefaultErrorTimeout = 0;              // never give up: a pulled cable comes back
 
 enum {
   PROP_0,
@@ -86,6 +87,7 @@ enum {
   PROP_QOS_DSCP,
   PROP_BIND_PORT,
   PROP_BUFFER_SIZE,
+  PROP_ERROR_TIMEOUT,
   PROP_STATS,
   PROP_URI,
 };
@@ -93,7 +95,8 @@ enum {
 enum { SIGNAL_ADD, SIGNAL_REMOVE, SIGNAL_CLEAR, SIGNAL_GET_STATS, LAST_SIGNAL };
 guint signals[LAST_SIGNAL];
 
-const gchar* const kUriKeys[] = {"port", "iface", "ttl", "loop", "qos-dscp", "bind-port", "buffer-size", nullptr};
+const gchar* const kUriKeys[] = {"port",      "iface",       "ttl",           "loop", "qos-dscp",
+                                 "bind-port", "buffer-size", "error-timeout", nullptr};
 
 // Everything the user set: one copy, behind Private::settings_lock; start takes a copy.
 struct Settings {
@@ -105,7 +108,8 @@ struct Settings {
   gint dscp = kDefaultDscp;
   gint bind_port = kDefaultBindPort;
   gint buffer_size = kDefaultBufferSize;
-  std::vector<Destination> added;  // by the "add" signal, checked when added; kept across restarts
+  guint64 error_timeout = kDefaultErrorTimeout;  // ns
+  std::vector<Destination> added;                // by the "add" signal, checked when added; kept across restarts
   mcastexpert_plugin::RefusedValues refused;
 };
 
@@ -124,7 +128,9 @@ struct StreamingState {
   std::vector<size_t> first_iovec;  // per datagram: where its pieces start in iovecs (which may still grow)
   std::vector<SendFailure> failures;
   bool warned_oversize = false;
-  gint64 failing_since = 0;  // monotonic µs of the first render in a row that sent nothing; 0 when sending works
+  gint64 failing_since = 0;     // monotonic µs of the first render in a row that sent nothing; 0 when sending works
+  bool warned_failing = false;  // the "nothing could be sent" warning is out, the "sending again" info not yet
+  guint64 error_timeout = 0;    // ns, from the settings at start
 };
 
 }  // namespace
@@ -279,6 +285,22 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
                        "Kernel send buffer in bytes (0 = OS default); warns when net.core.wmem_max caps it", 0,
                        G_MAXINT, kDefaultBufferSize, kReadyOnly));
   /**
+   * GstMcastExpertSink:error-timeout:
+   *
+   * When nothing at all could be sent for this many nanoseconds (every destination's send failing: a cable
+   * pulled, a link down), post an error and stop. 0, the default, never gives up: after a second of failures the
+   * sink posts one warning, keeps trying and counting (`send-errors` in #GstMcastExpertSink:stats, per interface
+   * too), and posts an info message when sending works again.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_ERROR_TIMEOUT,
+      g_param_spec_uint64("error-timeout", "Error timeout",
+                          "Post an error when nothing could be sent for this many ns (0 = never: warn after a "
+                          "second, keep trying, say when it works again)",
+                          0, G_MAXUINT64, kDefaultErrorTimeout, kReadyOnly));
+  /**
    * GstMcastExpertSink:stats:
    *
    * `packets-sent`, `bytes-sent`, `send-errors`, `oversized-dropped`, `buffer-size` (granted), and the arrays
@@ -396,6 +418,7 @@ static void read_setting(const Settings& s, guint prop_id, GValue* value) {
     case PROP_QOS_DSCP: g_value_set_int(value, s.dscp); break;
     case PROP_BIND_PORT: g_value_set_int(value, s.bind_port); break;
     case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
+    case PROP_ERROR_TIMEOUT: g_value_set_uint64(value, s.error_timeout); break;
     default: break;
   }
 }
@@ -410,6 +433,7 @@ static void write_setting(Settings& s, guint prop_id, const GValue* value) {
     case PROP_QOS_DSCP: s.dscp = g_value_get_int(value); break;
     case PROP_BIND_PORT: s.bind_port = g_value_get_int(value); break;
     case PROP_BUFFER_SIZE: s.buffer_size = g_value_get_int(value); break;
+    case PROP_ERROR_TIMEOUT: s.error_timeout = g_value_get_uint64(value); break;
     default: break;
   }
 }
@@ -593,6 +617,7 @@ static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
         ("raise it (sysctl -w net.core.wmem_max=%d), or run with CAP_NET_ADMIN so SO_SNDBUFFORCE works",
          ss.buffer_size));
   priv->streaming = StreamingState{};
+  priv->streaming.error_timeout = s.error_timeout;
   priv->stop.clear();  // an unlock from before this start means nothing now
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
@@ -688,16 +713,34 @@ static GstFlowReturn send_batch(GstMcastExpertSink* self) {
         ("Sending to %s by %s failed: %s", f.destination.to_string().c_str(), f.ifname.c_str(), g_strerror(f.error)),
         ("the other destinations go on; this one is counted in stats and reported again only if "
          "the error changes"));
+  const gint64 now = g_get_monotonic_time();
   if (!failed) {
+    if (st.warned_failing) {
+      const double seconds = static_cast<double>(now - st.failing_since) / G_USEC_PER_SEC;
+      GST_ELEMENT_INFO(self, RESOURCE, WRITE, ("Sending again after %.1f s in which nothing could be sent", seconds),
+                       ("Sending again after %.1f s in which nothing could be sent", seconds));
+    }
     st.failing_since = 0;
+    st.warned_failing = false;
     return GST_FLOW_OK;
   }
-  const gint64 now = g_get_monotonic_time();
   if (st.failing_since == 0) st.failing_since = now;
-  if (now - st.failing_since >= kPersistentFailureUs) {
-    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Every destination has failed for a second; nothing can be sent"),
-                      ("see the warnings before this one for each destination's error"));
+  const gint64 failing_us = now - st.failing_since;
+  if (st.error_timeout > 0 && static_cast<guint64>(failing_us) * 1000 >= st.error_timeout) {
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE,
+                      ("Every destination has failed for %.1f s; nothing can be sent",
+                       static_cast<double>(failing_us) / G_USEC_PER_SEC),
+                      ("error-timeout is %" G_GUINT64_FORMAT " ns; the warnings before this one give each "
+                       "destination's error",
+                       st.error_timeout));
     return GST_FLOW_ERROR;
+  }
+  if (failing_us >= kPersistentFailureUs && !st.warned_failing) {
+    GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
+                        ("Nothing could be sent for a second (every destination failed); still trying"),
+                        ("the datagrams meanwhile are dropped and counted in stats (send-errors); an info message "
+                         "follows when sending works again; set error-timeout to stop with an error instead"));
+    st.warned_failing = true;
   }
   return GST_FLOW_OK;
 }
