@@ -2,6 +2,9 @@
 // and a blue one (both eth1). Per-leg pinning in both elements, and mcastexpertsrc merging the two copies of an RTP
 // stream (SMPTE ST 2022-7). The senders are plain sockets on tx, one per network, so loss and delay are the test's
 // own; the round trip adds token-bucket qdiscs that drop what exceeds their rate.
+#include <pthread.h>
+#include <sched.h>
+
 #include <atomic>
 #include <iterator>
 #include <map>
@@ -91,12 +94,20 @@ void send_both(Legs& legs, uint16_t port, const std::vector<Rtp>& stream, const 
     if (!lost_blue[i]) plan.push_back({period * static_cast<long>(i) + blue_delay, false, i});
   }
   std::stable_sort(plan.begin(), plan.end(), [](const Send& a, const Send& b) { return a.at < b.at; });
+  // On one CPU: the kernel runs each send's receive path from that CPU's queue, in order. A sender that moved
+  // between CPUs could have two legs' datagrams overtake each other by microseconds on the way to rx.
+  cpu_set_t saved, one;
+  pthread_getaffinity_np(pthread_self(), sizeof saved, &saved);
+  CPU_ZERO(&one);
+  CPU_SET(sched_getcpu(), &one);
+  pthread_setaffinity_np(pthread_self(), sizeof one, &one);
   const auto start = std::chrono::steady_clock::now();
   for (const auto& s : plan) {
     std::this_thread::sleep_until(start + s.at);
     (s.red ? legs.red : legs.blue)
         .send(s.red ? kRedGroup : kBlueGroup, s.red || blue_port == 0 ? port : blue_port, rtp_packet(stream[s.index]));
   }
+  pthread_setaffinity_np(pthread_self(), sizeof saved, &saved);
 }
 
 std::vector<bool> random_loss(size_t n, unsigned seed, double share = 0.1) {
