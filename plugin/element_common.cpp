@@ -305,10 +305,12 @@ gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* ke
         std::string known;
         for (const gchar* const* k = keys; *k != nullptr; ++k) known += (known.empty() ? "" : ", ") + std::string(*k);
         const char* meant = ffmpeg_key_meaning(key);
-        throw Error(ErrorKind::InvalidSetting, "has an unknown key '" + key + "'",
-                    meant != nullptr && is_known_key(keys, meant)
-                        ? "FFmpeg's udp:// '" + key + "' is '" + meant + "' here (known keys: " + known + ")"
-                        : "use one of " + known);
+        std::string hint = "use one of " + known;
+        if (meant != nullptr && is_known_key(keys, meant)) {
+          hint = "FFmpeg's udp:// '";
+          hint.append(key).append("' is '").append(meant).append("' here (known keys: ").append(known).append(")");
+        }
+        throw Error(ErrorKind::InvalidSetting, "has an unknown key '" + key + "'", hint);
       }
       add(key, value);
     }
