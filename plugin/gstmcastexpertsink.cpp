@@ -54,7 +54,9 @@
 #include "destination.hpp"
 #include "element_common.h"
 #include "error.hpp"
+#include "frame_timing.hpp"
 #include "interface_table.hpp"
+#include "pacer.hpp"
 #include "sender.hpp"
 #include "waker.hpp"
 
@@ -76,6 +78,27 @@ constexpr gint kDefaultBindPort = 0;
 constexpr gint kDefaultBufferSize = 0;
 constexpr gint64 kPersistentFailureUs = G_USEC_PER_SEC;  // nothing sent for this long is worth a warning
 constexpr guint64 kDefaultErrorTimeout = 0;              // never give up: a pulled cable comes back
+constexpr guint64 kDefaultMaxRate = 0;
+constexpr guint kDefaultPacingBurst = 16;  // 16 × 1,316 B ≈ 21 KB back to back: well inside a shallow switch buffer
+constexpr guint kMaxPacingBurst = 1024;
+constexpr gboolean kDefaultGso = TRUE;
+constexpr guint64 kMaxMaxRate = G_GUINT64_CONSTANT(1000000000000);  // 1 Tbit/s
+constexpr gint64 kBehindWarningNs = 20 * GST_MSECOND;               // a burst this late means pacing cannot keep up
+constexpr gint64 kCatchUpAfterNs = 150 * GST_USECOND;               // later than this is more than a late wake-up
+
+enum Pacing { PACING_NONE, PACING_SPREAD, PACING_RATE };
+
+GType pacing_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {PACING_NONE, "Send each buffer or list at once, as fast as the kernel takes it", "none"},
+      {PACING_SPREAD, "Spread each buffer's or list's datagrams evenly over its duration (max-rate: a ceiling)",
+       "spread"},
+      {PACING_RATE, "Never send faster than max-rate", "rate"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstMcastExpertPacing", values));
+  return type;
+}
 
 enum {
   PROP_0,
@@ -88,6 +111,10 @@ enum {
   PROP_BIND_PORT,
   PROP_BUFFER_SIZE,
   PROP_ERROR_TIMEOUT,
+  PROP_PACING,
+  PROP_MAX_RATE,
+  PROP_PACING_BURST,
+  PROP_GSO,
   PROP_STATS,
   PROP_URI,
 };
@@ -95,8 +122,9 @@ enum {
 enum { SIGNAL_ADD, SIGNAL_REMOVE, SIGNAL_CLEAR, SIGNAL_GET_STATS, LAST_SIGNAL };
 guint signals[LAST_SIGNAL];
 
-const gchar* const kUriKeys[] = {"port",      "iface",       "ttl",           "loop", "qos-dscp",
-                                 "bind-port", "buffer-size", "error-timeout", nullptr};
+const gchar* const kUriKeys[] = {"port",      "iface",         "ttl",    "loop",     "qos-dscp",
+                                 "bind-port", "buffer-size",   "pacing", "max-rate", "pacing-burst",
+                                 "gso",       "error-timeout", nullptr};
 
 // Everything the user set: one copy, behind Private::settings_lock; start takes a copy.
 struct Settings {
@@ -109,14 +137,23 @@ struct Settings {
   gint bind_port = kDefaultBindPort;
   gint buffer_size = kDefaultBufferSize;
   guint64 error_timeout = kDefaultErrorTimeout;  // ns
-  std::vector<Destination> added;                // by the "add" signal, checked when added; kept across restarts
+  gint pacing = PACING_NONE;
+  guint64 max_rate = kDefaultMaxRate;  // bits/s of UDP payload
+  guint pacing_burst = kDefaultPacingBurst;
+  gboolean gso = kDefaultGso;
+  std::vector<Destination> added;  // by the "add" signal, checked when added; kept across restarts
   mcastexpert_plugin::RefusedValues refused;
 };
 
-// The sockets, from start to stop, dropped whole at stop.
+// The sockets, from start to stop, dropped whole at stop; and what the streaming thread measured, for stats.
 struct RunningState {
   std::shared_ptr<MulticastSender> sender;
-  std::atomic<uint64_t> oversized{0};  // buffers too large for a datagram (the streaming thread counts)
+  std::atomic<uint64_t> oversized{0};      // buffers too large for a datagram (the streaming thread counts)
+  std::atomic<uint64_t> send_rate{0};      // bits/s of payload over the last complete second
+  std::atomic<uint64_t> largest_burst{0};  // datagrams sent back to back
+  std::atomic<uint64_t> late_max{0};       // ns a burst left after it was due, at most
+  std::atomic<uint64_t> late_sum{0};       // ... in all, over late_bursts paced bursts
+  std::atomic<uint64_t> late_bursts{0};
 };
 
 // The streaming thread's own: the batch being built, and what it reported.
@@ -131,6 +168,16 @@ struct StreamingState {
   gint64 failing_since = 0;     // monotonic µs of the first render in a row that sent nothing; 0 when sending works
   bool warned_failing = false;  // the "nothing could be sent" warning is out, the "sending again" info not yet
   guint64 error_timeout = 0;    // ns, from the settings at start
+  std::optional<PacingSchedule> schedule;             // with pacing
+  FrameTiming frame_timing;                           // with pacing=spread: each batch's share of its frame's time
+  GstClockTime frame_duration = GST_CLOCK_TIME_NONE;  // from the caps' framerate
+  std::vector<size_t> sizes;                          // per datagram of the batch, for the schedule
+  bool warned_behind = false;
+  PreciseWaiter waiter;
+  int64_t last_sent_ns = 0;       // monotonic: when the last paced burst left
+  int64_t last_due_ns = 0;        // and when it was due
+  int64_t rate_window_start = 0;  // monotonic ns
+  uint64_t rate_window_bytes = 0;
 };
 
 }  // namespace
@@ -174,6 +221,7 @@ static gboolean gst_mcastexpert_sink_unlock(GstBaseSink* sink);
 static gboolean gst_mcastexpert_sink_unlock_stop(GstBaseSink* sink);
 static GstFlowReturn gst_mcastexpert_sink_render(GstBaseSink* sink, GstBuffer* buffer);
 static GstFlowReturn gst_mcastexpert_sink_render_list(GstBaseSink* sink, GstBufferList* list);
+static gboolean gst_mcastexpert_sink_set_caps(GstBaseSink* sink, GstCaps* caps);
 static void gst_mcastexpert_sink_add(GstMcastExpertSink* self, const gchar* host, gint port);
 static void gst_mcastexpert_sink_remove(GstMcastExpertSink* self, const gchar* host, gint port);
 static void gst_mcastexpert_sink_clear(GstMcastExpertSink* self);
@@ -301,9 +349,76 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
                           "second, keep trying, say when it works again)",
                           0, G_MAXUINT64, kDefaultErrorTimeout, kReadyOnly));
   /**
+   * GstMcastExpertSink:pacing:
+   *
+   * How the datagrams of a buffer list (a video frame from a payloader: hundreds to thousands of datagrams with one
+   * timestamp) leave. `none`, the default, sends each list at once, as fast as the kernel takes it. `spread` sends
+   * them evenly over the list's duration — its first buffer's duration, else the gap between its timestamp and the
+   * previous one's, else one frame of the caps' framerate (without any, at once) — in bursts of at most
+   * #GstMcastExpertSink:pacing-burst datagrams, each holding what falls due within 50 µs; a list never starts
+   * before the previous one's time is over, so consecutive frames do not overlap. `rate` never sends faster than
+   * #GstMcastExpertSink:max-rate. Pacing waits in user space (an absolute `clock_nanosleep` on CLOCK_MONOTONIC,
+   * with the streaming thread's timer slack lowered to 1 ns), so it works on any qdisc; it never drops or
+   * reorders, and works with sync=true and sync=false and with every destination and interface. A sink that
+   * cannot keep up warns once, with the rate it achieved, and sends as fast as it can.
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_PACING,
+      g_param_spec_enum("pacing", "Pacing",
+                        "How a list's datagrams leave: at once, spread evenly over its duration, or at max-rate",
+                        pacing_get_type(), PACING_NONE, kReadyOnly));
+  /**
+   * GstMcastExpertSink:max-rate:
+   *
+   * Bits per second of UDP payload that #GstMcastExpertSink:pacing never exceeds, on each destination and
+   * interface (each carries the stream once): the rate with `pacing=rate`, a ceiling with `spread`. 0, the
+   * default, is no ceiling (`pacing=rate` then refuses to start). Also set as SO_MAX_PACING_RATE on the sockets,
+   * which the fq qdisc enforces in the kernel as well.
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_RATE,
+      g_param_spec_uint64("max-rate", "Maximum rate",
+                          "Bits per second of UDP payload pacing never exceeds (0 = no ceiling; needed by pacing=rate)",
+                          0, kMaxMaxRate, kDefaultMaxRate, kReadyOnly));
+  /**
+   * GstMcastExpertSink:pacing-burst:
+   *
+   * With #GstMcastExpertSink:pacing, the most datagrams sent back to back, whatever the batching (GSO runs and
+   * sendmmsg included): 16, the default, is about 21 KB of 1,316-byte datagrams, which a switch port with a shallow
+   * buffer absorbs. A paced burst holds what falls due within 50 µs, up to this many.
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_PACING_BURST,
+      g_param_spec_uint("pacing-burst", "Pacing burst", "With pacing: the most datagrams sent back to back", 1,
+                        kMaxPacingBurst, kDefaultPacingBurst, kReadyOnly));
+  /**
+   * GstMcastExpertSink:gso:
+   *
+   * Whether runs of equal-sized datagrams go to the kernel as one UDP GSO send (UDP_SEGMENT), which it cuts into
+   * datagrams as late as it can. Receivers see the same datagrams either way, but a capture on the sending host
+   * (tcpdump, wireshark) shows each run as one large packet, and some NICs mishandle GSO. false sends every
+   * datagram on its own through sendmmsg: what the capture then shows is what leaves.
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_GSO,
+      g_param_spec_boolean("gso", "UDP GSO",
+                           "Send runs of equal-sized datagrams as one UDP GSO call (false: each datagram on its own, "
+                           "as a capture on this host then shows)",
+                           kDefaultGso, kReadyOnly));
+  /**
    * GstMcastExpertSink:stats:
    *
-   * `packets-sent`, `bytes-sent`, `send-errors`, `oversized-dropped`, `buffer-size` (granted), and the arrays
+   * `packets-sent`, `bytes-sent`, `send-errors`, `oversized-dropped`, `buffer-size` (granted), `send-rate`
+   * (bits/s of payload over the last complete second), `largest-burst` (datagrams sent back to back, at most),
+   * `schedule-late-max` and `schedule-late-mean` (ns a paced burst left after it was due), and the arrays
    * `destinations` (per destination and interface: `destination`, `iface`, `packets`, `bytes`, `errors`) and
    * `interfaces` (per interface: `iface`, `index`, `source`, `packets`, `bytes`, `errors`).
    *
@@ -391,6 +506,7 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
   basesink_class->stop = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_stop);
   basesink_class->render = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_render);
   basesink_class->render_list = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_render_list);
+  basesink_class->set_caps = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_set_caps);
   basesink_class->unlock = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_unlock);
   basesink_class->unlock_stop = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_unlock_stop);
 }
@@ -419,6 +535,10 @@ static void read_setting(const Settings& s, guint prop_id, GValue* value) {
     case PROP_BIND_PORT: g_value_set_int(value, s.bind_port); break;
     case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
     case PROP_ERROR_TIMEOUT: g_value_set_uint64(value, s.error_timeout); break;
+    case PROP_PACING: g_value_set_enum(value, s.pacing); break;
+    case PROP_MAX_RATE: g_value_set_uint64(value, s.max_rate); break;
+    case PROP_PACING_BURST: g_value_set_uint(value, s.pacing_burst); break;
+    case PROP_GSO: g_value_set_boolean(value, s.gso); break;
     default: break;
   }
 }
@@ -434,6 +554,10 @@ static void write_setting(Settings& s, guint prop_id, const GValue* value) {
     case PROP_BIND_PORT: s.bind_port = g_value_get_int(value); break;
     case PROP_BUFFER_SIZE: s.buffer_size = g_value_get_int(value); break;
     case PROP_ERROR_TIMEOUT: s.error_timeout = g_value_get_uint64(value); break;
+    case PROP_PACING: s.pacing = g_value_get_enum(value); break;
+    case PROP_MAX_RATE: s.max_rate = g_value_get_uint64(value); break;
+    case PROP_PACING_BURST: s.pacing_burst = g_value_get_uint(value); break;
+    case PROP_GSO: s.gso = g_value_get_boolean(value); break;
     default: break;
   }
 }
@@ -473,12 +597,17 @@ static GValue stats_entry(GstStructure* s) {
 
 static GstStructure* make_stats(McastExpertSinkPrivate* priv) {
   std::shared_ptr<MulticastSender> sender;
-  uint64_t oversized = 0;
+  uint64_t oversized = 0, send_rate = 0, largest_burst = 0, late_max = 0, late_mean = 0;
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
-    if (priv->running) {
-      sender = priv->running->sender;
-      oversized = priv->running->oversized.load(std::memory_order_relaxed);
+    if (const auto& r = priv->running) {
+      sender = r->sender;
+      oversized = r->oversized.load(std::memory_order_relaxed);
+      send_rate = r->send_rate.load(std::memory_order_relaxed);
+      largest_burst = r->largest_burst.load(std::memory_order_relaxed);
+      late_max = r->late_max.load(std::memory_order_relaxed);
+      const uint64_t bursts = r->late_bursts.load(std::memory_order_relaxed);
+      late_mean = bursts > 0 ? r->late_sum.load(std::memory_order_relaxed) / bursts : 0;
     }
   }
   GstStructure* s = gst_structure_new_empty("application/x-mcastexpert-sink-stats");
@@ -511,7 +640,9 @@ static GstStructure* make_stats(McastExpertSinkPrivate* priv) {
   }
   gst_structure_set(s, "packets-sent", G_TYPE_UINT64, packets, "bytes-sent", G_TYPE_UINT64, bytes, "send-errors",
                     G_TYPE_UINT64, errors, "oversized-dropped", G_TYPE_UINT64, oversized, "buffer-size", G_TYPE_INT,
-                    sender ? sender->granted_buffer_size() : 0, nullptr);
+                    sender ? sender->granted_buffer_size() : 0, "send-rate", G_TYPE_UINT64, send_rate, "largest-burst",
+                    G_TYPE_UINT64, largest_burst, "schedule-late-max", G_TYPE_UINT64, late_max, "schedule-late-mean",
+                    G_TYPE_UINT64, late_mean, nullptr);
   gst_structure_take_value(s, "destinations", &destinations);
   gst_structure_take_value(s, "interfaces", &interfaces);
   return s;
@@ -600,6 +731,15 @@ static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
     ss.dscp = s.dscp;
     ss.bind_port = static_cast<uint16_t>(s.bind_port);
     ss.buffer_size = s.buffer_size;
+    ss.gso = s.gso;
+    if (s.pacing == PACING_RATE && s.max_rate == 0) {
+      Error e(ErrorKind::InvalidSetting, "pacing=rate needs a rate, and max-rate is 0",
+              "set max-rate (bits per second of payload, e.g. max-rate=100000000 for 100 Mbit/s), or use "
+              "pacing=spread");
+      e.set_setting("max-rate");
+      throw e;
+    }
+    if (s.pacing != PACING_NONE) ss.max_pacing_rate = s.max_rate;
     ss.log = mcastexpert_plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
     running->sender = std::make_shared<MulticastSender>(ss, InterfaceTable::from_system());
   } catch (const Error& e) {
@@ -618,6 +758,13 @@ static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
          ss.buffer_size));
   priv->streaming = StreamingState{};
   priv->streaming.error_timeout = s.error_timeout;
+  PacingSettings pacing;
+  pacing.mode = s.pacing == PACING_SPREAD ? PacingMode::Spread
+                : s.pacing == PACING_RATE ? PacingMode::Rate
+                                          : PacingMode::None;
+  pacing.max_rate = s.max_rate;
+  pacing.burst_max = s.pacing_burst;
+  if (pacing.mode != PacingMode::None) priv->streaming.schedule.emplace(pacing);
   priv->stop.clear();  // an unlock from before this start means nothing now
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
@@ -683,16 +830,112 @@ static bool add_datagram(GstMcastExpertSink* self, GstBuffer* buffer, size_t max
   return true;
 }
 
-static GstFlowReturn send_batch(GstMcastExpertSink* self) {
+static void raise_to(std::atomic<uint64_t>& value, uint64_t candidate) {
+  uint64_t seen = value.load(std::memory_order_relaxed);
+  while (candidate > seen && !value.compare_exchange_weak(seen, candidate, std::memory_order_relaxed)) {
+  }
+}
+
+// Sends the batch in bursts, each when the schedule says, and records how late they left. Warns once when the
+// sink runs behind (it then sends each burst as soon as the last is out: as fast as it can).
+static SendOutcome send_paced(GstMcastExpertSink* self, GstClockTime duration) {
   auto* priv = self->priv;
   StreamingState& st = priv->streaming;
-  MulticastSender& sender = *priv->running->sender;
+  RunningState& running = *priv->running;
+  MulticastSender& sender = *running.sender;
+  lower_timer_slack();
+  st.sizes.resize(st.datagrams.size());
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < st.datagrams.size(); ++i) bytes += st.sizes[i] = st.datagrams[i].length;
+  PacingSchedule& schedule = *st.schedule;
+  schedule.plan(st.sizes.data(), st.sizes.size(),
+                GST_CLOCK_TIME_IS_VALID(duration) ? static_cast<int64_t>(duration) : 0, monotonic_ns());
+  const int64_t first_due = schedule.size() > 0 ? schedule.due_ns(0) : 0;
+  const int64_t planned = schedule.busy_until_ns() - first_due;  // what the whole batch was to take
+  SendOutcome total;
+  int64_t worst = 0;
+  for (size_t i = 0; i < schedule.size();) {
+    if (!st.waiter.wait_until(schedule.due_ns(i), priv->stop)) {
+      total.interrupted = true;
+      break;
+    }
+    const int64_t now = monotonic_ns();
+    const int64_t late = std::max<int64_t>(0, now - schedule.due_ns(i));
+    // Late by more than timer jitter (a preemption, a slow send): the rest of the batch is planned again, to catch
+    // up a little faster rather than in one burst, or, hopelessly behind, at once.
+    if (late > kCatchUpAfterNs) schedule.catch_up(i, now, kBehindWarningNs);
+    const Burst b = schedule.burst_at(i);
+    worst = std::max(worst, late);
+    raise_to(running.late_max, static_cast<uint64_t>(late));
+    running.late_sum.fetch_add(static_cast<uint64_t>(late), std::memory_order_relaxed);
+    running.late_bursts.fetch_add(1, std::memory_order_relaxed);
+    raise_to(running.largest_burst, b.count);
+    const SendOutcome o = sender.send(st.datagrams.data() + b.first, b.count, st.failures, priv->stop);
+    total.sent += o.sent;
+    total.failed += o.failed;
+    i += b.count;
+    if (o.interrupted) {
+      total.interrupted = true;
+      break;
+    }
+  }
+  if (total.interrupted) {
+    // A flush or a stop: the rest of the batch is dropped, and what follows starts afresh.
+    st.schedule->reset();
+    st.frame_timing = FrameTiming{};
+    return total;
+  }
+  if (worst > kBehindWarningNs && !st.warned_behind) {
+    const double took = static_cast<double>(std::max<int64_t>(monotonic_ns() - first_due, 1)) / 1e9;
+    const double asked = static_cast<double>(planned) / 1e9;
+    const double achieved = static_cast<double>(bytes) * 8 / took / 1e6;
+    const double wanted = asked > 0 ? static_cast<double>(bytes) * 8 / asked / 1e6 : 0;
+    GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
+                        ("Pacing cannot keep up: %.1f ms behind schedule, sending %.1f Mbit/s where %.1f Mbit/s was "
+                         "asked for; sending as fast as possible",
+                         static_cast<double>(worst) / 1e6, achieved, wanted),
+                        ("the network or this host is slower than the stream (a full send buffer waits); lower the "
+                         "rate, or raise max-rate / pacing-burst; schedule-late-max in stats tells how far behind; "
+                         "reported once"));
+    st.warned_behind = true;
+  }
+  return total;
+}
+
+// Payload bits per second over the last complete second, for stats.
+static void measure_rate(RunningState& running, StreamingState& st, uint64_t bytes, int64_t batch_start) {
+  const int64_t now = monotonic_ns();
+  if (st.rate_window_start == 0) st.rate_window_start = batch_start;
+  st.rate_window_bytes += bytes;
+  const int64_t elapsed = now - st.rate_window_start;
+  if (elapsed < GST_SECOND) return;
+  running.send_rate.store(
+      static_cast<uint64_t>(static_cast<long double>(st.rate_window_bytes) * 8 * GST_SECOND / elapsed),
+      std::memory_order_relaxed);
+  st.rate_window_start = now;
+  st.rate_window_bytes = 0;
+}
+
+// Sends the batch built by add_datagram (at once, or paced over `duration`) and reports what went wrong.
+static GstFlowReturn send_batch(GstMcastExpertSink* self, GstClockTime duration) {
+  auto* priv = self->priv;
+  StreamingState& st = priv->streaming;
+  RunningState& running = *priv->running;
   for (size_t i = 0; i < st.datagrams.size(); ++i) st.datagrams[i].iov = st.iovecs.data() + st.first_iovec[i];
   st.failures.clear();
   SendOutcome outcome;
   bool failed = false;  // something was to be sent, and every send of it failed
   if (!st.datagrams.empty()) {
-    outcome = sender.send(st.datagrams.data(), st.datagrams.size(), st.failures, priv->stop);
+    uint64_t bytes = 0;
+    for (const auto& d : st.datagrams) bytes += d.length;
+    const int64_t batch_start = monotonic_ns();
+    if (st.schedule) {
+      outcome = send_paced(self, duration);
+    } else {
+      raise_to(running.largest_burst, st.datagrams.size());
+      outcome = running.sender->send(st.datagrams.data(), st.datagrams.size(), st.failures, priv->stop);
+    }
+    if (outcome.sent > 0) measure_rate(running, st, bytes, batch_start);
     // No destination at all (all removed) is not a failure: there is nowhere to send, as with multiudpsink.
     failed = outcome.sent == 0 && outcome.failed > 0 && !outcome.interrupted;
   }
@@ -703,7 +946,9 @@ static GstFlowReturn send_batch(GstMcastExpertSink* self) {
   st.datagrams.clear();
   st.first_iovec.clear();
   if (outcome.interrupted) {
-    GST_DEBUG_OBJECT(self, "unlocked while waiting for room to send; the rest of the batch is dropped");
+    GST_DEBUG_OBJECT(self,
+                     "unlocked while waiting to send (for room, or for the pace); the rest of the batch is "
+                     "dropped");
     return GST_FLOW_FLUSHING;
   }
 
@@ -745,18 +990,43 @@ static GstFlowReturn send_batch(GstMcastExpertSink* self) {
   return GST_FLOW_OK;
 }
 
+// How long a batch whose first buffer is `first` may take to leave, with pacing=spread (see FrameTiming).
+static GstClockTime batch_duration(StreamingState& st, GstBuffer* first, size_t count) {
+  const GstClockTime pts = GST_BUFFER_PTS_IS_VALID(first) ? GST_BUFFER_PTS(first) : GST_BUFFER_DTS(first);
+  const auto ns = [](GstClockTime t) { return GST_CLOCK_TIME_IS_VALID(t) ? static_cast<int64_t>(t) : -1; };
+  const int64_t spread = st.frame_timing.spread_of(ns(pts), ns(GST_BUFFER_DURATION(first)), count,
+                                                   std::max<int64_t>(0, ns(st.frame_duration)));
+  return spread > 0 ? static_cast<GstClockTime>(spread) : GST_CLOCK_TIME_NONE;
+}
+
 static GstFlowReturn gst_mcastexpert_sink_render(GstBaseSink* basesink, GstBuffer* buffer) {
   auto* self = GST_MCASTEXPERT_SINK(basesink);
+  StreamingState& st = self->priv->streaming;
+  const GstClockTime duration = st.schedule ? batch_duration(st, buffer, 1) : GST_CLOCK_TIME_NONE;
   add_datagram(self, buffer, self->priv->running->sender->max_datagram());
-  return send_batch(self);
+  return send_batch(self, duration);
 }
 
 static GstFlowReturn gst_mcastexpert_sink_render_list(GstBaseSink* basesink, GstBufferList* list) {
   auto* self = GST_MCASTEXPERT_SINK(basesink);
+  StreamingState& st = self->priv->streaming;
   const size_t max = self->priv->running->sender->max_datagram();
   const guint n = gst_buffer_list_length(list);
+  if (n == 0) return GST_FLOW_OK;
+  const GstClockTime duration = st.schedule ? batch_duration(st, gst_buffer_list_get(list, 0), n) : GST_CLOCK_TIME_NONE;
   for (guint i = 0; i < n; ++i) add_datagram(self, gst_buffer_list_get(list, i), max);
-  return send_batch(self);
+  return send_batch(self, duration);
+}
+
+// The caps' framerate gives pacing=spread a frame's time when the buffers carry neither durations nor gaps.
+static gboolean gst_mcastexpert_sink_set_caps(GstBaseSink* basesink, GstCaps* caps) {
+  StreamingState& st = GST_MCASTEXPERT_SINK(basesink)->priv->streaming;
+  st.frame_duration = GST_CLOCK_TIME_NONE;
+  gint num = 0, den = 0;
+  if (caps != nullptr && gst_caps_get_size(caps) > 0 &&
+      gst_structure_get_fraction(gst_caps_get_structure(caps, 0), "framerate", &num, &den) && num > 0 && den > 0)
+    st.frame_duration = gst_util_uint64_scale_int(GST_SECOND, den, num);
+  return TRUE;
 }
 
 // --- signals ---

@@ -10,6 +10,7 @@
 
 #include "error.hpp"
 #include "interface_spec.hpp"
+#include "qdisc.hpp"
 #include "route_lookup.hpp"
 
 namespace mcastexpert {
@@ -68,7 +69,7 @@ bool would_block(int err) {
 }  // namespace
 
 MulticastSender::MulticastSender(const SenderSettings& settings, const InterfaceTable& table)
-    : settings_(settings), routes_(std::make_shared<RouteList>()) {
+    : settings_(settings), routes_(std::make_shared<RouteList>()), gso_(settings.gso) {
   about_setting("groups", [&] {
     if (settings_.destinations.empty()) invalid("no destination group", "list at least one group, e.g. 239.255.0.1");
     family_ = settings_.destinations.front().group.family();
@@ -138,6 +139,18 @@ std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::open_egress(cons
     opt.require_int(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, "IPV6_MULTICAST_HOPS", settings_.ttl);
     opt.require_int(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, "IPV6_MULTICAST_LOOP", settings_.loop ? 1 : 0);
     if (settings_.dscp >= 0) opt.require_int(IPPROTO_IPV6, IPV6_TCLASS, "IPV6_TCLASS", settings_.dscp << 2);
+  }
+  if (settings_.max_pacing_rate > 0) {
+    // The kernel's own pacing: the fq qdisc spaces this socket's packets at the rate (bytes/s). Elsewhere the
+    // option is accepted and has no effect; the sink paces in user space either way.
+    const uint64_t bytes_per_second = settings_.max_pacing_rate / 8;
+    const bool set =
+        setsockopt(fd.get(), SOL_SOCKET, SO_MAX_PACING_RATE, &bytes_per_second, sizeof bytes_per_second) == 0;
+    const std::string qdisc = root_qdisc_kind(iface.index);
+    opt.log(std::string(set ? "SO_MAX_PACING_RATE " + std::to_string(bytes_per_second) + " B/s set"
+                            : "SO_MAX_PACING_RATE refused") +
+            " on " + iface.name + "; its qdisc is " + (qdisc.empty() ? "unknown" : qdisc) +
+            (qdisc == "fq" ? ": the kernel paces too" : ": pacing in user space only"));
   }
   if (settings_.buffer_size > 0)
     granted_buffer_size_ = request_buffer_size(opt, fd.get(), false, settings_.buffer_size);

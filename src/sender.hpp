@@ -28,6 +28,8 @@ struct SenderSettings {
   int dscp = -1;           // IP_TOS / IPV6_TCLASS = dscp << 2; -1 leaves it alone
   uint16_t bind_port = 0;  // source port, 0 = ephemeral
   int buffer_size = 0;     // SO_SNDBUF, 0 = the OS default
+  bool gso = true;         // runs of equal-sized datagrams as one UDP GSO send; false: every datagram on its own
+  uint64_t max_pacing_rate = 0;  // bits/s: SO_MAX_PACING_RATE on every socket, which the fq qdisc enforces; 0 = off
   DebugLog log;
 };
 
@@ -129,7 +131,7 @@ class MulticastSender {
   std::shared_ptr<const RouteList> routes_;
 
   // The sending thread's own.
-  bool gso_ = true;  // UDP_SEGMENT works here, until a send says otherwise
+  bool gso_ = true;  // UDP_SEGMENT asked for and working here, until a send says otherwise
   std::vector<mmsghdr> messages_;
   std::vector<iovec> gso_iov_;
 };

@@ -3,6 +3,8 @@
 // uses them (GStreamer's unlock() must return at once).
 #pragma once
 
+#include <atomic>
+
 #include "unique_fd.hpp"
 
 namespace mcastexpert {
@@ -18,9 +20,12 @@ class Waker {
   void clear() const noexcept;
   // For poll(): readable while woken.
   int fd() const noexcept { return fd_.get(); }
+  // Whether wake() came after the last clear(), without a system call (for loops that check between short sleeps).
+  bool woken() const noexcept { return woken_.load(std::memory_order_acquire); }
 
  private:
   UniqueFd fd_;
+  mutable std::atomic<bool> woken_{false};
 };
 
 }  // namespace mcastexpert

@@ -129,6 +129,7 @@ struct Received {
   int ttl = -1;  // TTL or hop limit
   int tos = -1;  // TOS or traffic class
   unsigned ifindex = 0;
+  int64_t arrival_ns = 0;  // when the kernel received it (SO_TIMESTAMPNS, CLOCK_REALTIME)
 };
 
 // A plain UDP receiver on a lab host, joined to `group` on `ifindex` (no join when group is empty).
@@ -154,6 +155,9 @@ class RawReceiver {
       int zero = 0;
       setsockopt(fd_, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof zero);
     }
+    setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+    int queue = 16 * 1024 * 1024;  // room for a whole unpaced frame while the test is busy elsewhere
+    setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &queue, sizeof queue);
     auto any = make_addr(v6 ? "::" : "0.0.0.0", port);
     if (bind(fd_, reinterpret_cast<sockaddr*>(&any), addr_len(any)) != 0)
       throw std::runtime_error(std::string("RawReceiver cannot bind: ") + strerror(errno));
@@ -197,6 +201,10 @@ class RawReceiver {
           r.tos = value;
         else
           r.ttl = value;
+      } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+        timespec ts{};
+        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        r.arrival_ns = static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
       } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) {
         r.tos = *reinterpret_cast<unsigned char*>(CMSG_DATA(c));
       } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {

@@ -436,7 +436,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"groups=239.1.1.1 iface=10.77.9.9", "address '10.77.9.9' is on several interfaces (eth0, eth1)"},
         BadInput{"groups=ff15::1 iface=noaddr0", "interface noaddr0 has no IPv6 address to send from"},
         BadInput{"groups=ff02::1:3", "ff02::1:3 is a link-local group: the routing table cannot say which link"},
-        BadInput{"groups=239.1.1.1%eth0", "has a %scope, which only IPv6 addresses take"}));
+        BadInput{"groups=239.1.1.1%eth0", "has a %scope, which only IPv6 addresses take"},
+        BadInput{"groups=239.1.1.1 iface=eth0 pacing=rate", "Property 'max-rate' (\"0\"): pacing=rate needs a rate"}));
 
 TEST(SinkErrors, ClampedBufferSizeWarnsNamingTheSysctl) {
   const int wmem_max = read_int_file("/proc/sys/net/core/wmem_max");
