@@ -84,6 +84,8 @@ namespace {
 constexpr gint kDefaultPort = 5004;
 constexpr guint kDefaultMtu = 1500;
 constexpr guint kDefaultBatchSize = 64;
+constexpr gboolean kDefaultPreservePacketization = TRUE;
+constexpr gsize kMaxPackedBytes = 65536;  // with preserve-packetization=false: the largest buffer made of datagrams
 constexpr guint64 kDefaultTimeout = 0;
 // Sized for video: a frame of uncompressed HD arrives as a burst of thousands of datagrams, which the OS default
 // (about 200 KiB) cannot hold while the streaming thread is busy downstream.
@@ -126,6 +128,7 @@ enum {
   PROP_BATCH_SIZE,
   PROP_REDUNDANCY,
   PROP_REDUNDANCY_WINDOW,
+  PROP_PRESERVE_PACKETIZATION,
   PROP_STATS,
   PROP_URI,
 };
@@ -143,6 +146,7 @@ const gchar* const kUriKeys[] = {"port",
                                  "batch-size",
                                  "redundancy",
                                  "redundancy-window",
+                                 "preserve-packetization",
                                  "caps",
                                  "skip-first-bytes",
                                  "retrieve-sender-address",
@@ -199,10 +203,11 @@ struct Settings {
   SocketSettings socket;
   LiveSettings live;
   CapsRef caps;
-  guint mtu = kDefaultMtu;                                  // buffers: applied at the next start
-  guint batch_size = kDefaultBatchSize;                     // buffers: applied at the next start
-  gint redundancy = REDUNDANCY_NONE;                        // applied at the next start
-  guint redundancy_window_ms = kDefaultRedundancyWindowMs;  // applied at the next start
+  guint mtu = kDefaultMtu;                                          // buffers: applied at the next start
+  guint batch_size = kDefaultBatchSize;                             // buffers: applied at the next start
+  gint redundancy = REDUNDANCY_NONE;                                // applied at the next start
+  guint redundancy_window_ms = kDefaultRedundancyWindowMs;          // applied at the next start
+  gboolean preserve_packetization = kDefaultPreservePacketization;  // applied at the next start
   mcastexpert_plugin::RefusedValues refused;
 };
 
@@ -247,6 +252,8 @@ struct StreamingState {
   std::vector<SpareBuffer> spares;
   std::vector<ReceiveSlot> slots;
   std::vector<GstBuffer*> ready;          // the buffers of one batch, in order
+  std::vector<size_t> ready_slot;         // by buffer in `ready`: the slot its datagram was read into
+  bool pack = false;                      // preserve-packetization=false
   std::vector<size_t> order;              // the slots of one batch, in the order their datagrams arrived
   std::deque<GstBuffer*> pending;         // with num-buffers set: the rest of a batch, one per create()
   GSocketAddress* last_sender = nullptr;  // reused while the sender stays the same
@@ -462,6 +469,26 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
                        "Drop this many bytes from the start of each datagram (any state, from the next datagram)", 0,
                        G_MAXINT, kDefaultSkipFirstBytes, kLive));
   /**
+   * GstMcastExpertSrc:preserve-packetization:
+   *
+   * Whether each datagram is a buffer of its own (true, the default). For streams that need no datagram
+   * boundaries — MPEG-TS over UDP, a byte stream of 188-byte packets that `tsdemux` reads however it is cut — false
+   * puts the consecutive datagrams of one read that came from the same group, port, interface and sender into one
+   * buffer of at most 64 KiB (a larger datagram stays alone), so that downstream handles a few buffers per batch
+   * instead of one per datagram. The buffer then carries the first datagram's timestamps and metas (its
+   * #GstMcastExpertSrc:retrieve-sender-address meta and the receive meta), which hold for all of it but the arrival
+   * time. #GstMcastExpertSrc:skip-first-bytes still applies to each datagram before they are joined. Not for RTP,
+   * whose depayloaders need one packet per buffer.
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_PRESERVE_PACKETIZATION,
+      g_param_spec_boolean("preserve-packetization", "Preserve packetization",
+                           "One buffer per datagram (false: consecutive datagrams of one sender and group joined into "
+                           "buffers of up to 64 KiB, for MPEG-TS and other byte streams)",
+                           kDefaultPreservePacketization, kReadyOnly));
+  /**
    * GstMcastExpertSrc:reuse:
    *
    * Let other receivers share the port (SO_REUSEADDR). Every receiver still gets only its own groups, and never a
@@ -611,6 +638,7 @@ static void read_setting(const Settings& s, guint prop_id, GValue* value) {
     case PROP_MTU: g_value_set_uint(value, s.mtu); break;
     case PROP_TIMEOUT: g_value_set_uint64(value, s.live.timeout); break;
     case PROP_RETRIEVE_SENDER_ADDRESS: g_value_set_boolean(value, s.live.retrieve_sender_address); break;
+    case PROP_PRESERVE_PACKETIZATION: g_value_set_boolean(value, s.preserve_packetization); break;
     case PROP_SKIP_FIRST_BYTES: g_value_set_int(value, s.live.skip_first_bytes); break;
     case PROP_REUSE: g_value_set_boolean(value, s.socket.reuse); break;
     case PROP_LOOP: g_value_set_boolean(value, s.socket.loop); break;
@@ -645,6 +673,7 @@ static void write_setting(Settings& s, guint prop_id, const GValue* value) {
     case PROP_MTU: s.mtu = g_value_get_uint(value); break;
     case PROP_TIMEOUT: s.live.timeout = g_value_get_uint64(value); break;
     case PROP_RETRIEVE_SENDER_ADDRESS: s.live.retrieve_sender_address = g_value_get_boolean(value); break;
+    case PROP_PRESERVE_PACKETIZATION: s.preserve_packetization = g_value_get_boolean(value); break;
     case PROP_SKIP_FIRST_BYTES: s.live.skip_first_bytes = g_value_get_int(value); break;
     case PROP_REUSE: s.socket.reuse = g_value_get_boolean(value); break;
     case PROP_LOOP: s.socket.loop = g_value_get_boolean(value); break;
@@ -894,6 +923,7 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
   priv->recheck.clear();
   auto streaming = std::make_unique<StreamingState>(pool);
   streaming->live = s.live;
+  streaming->pack = !s.preserve_packetization;
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
     RunningState& running = *priv->running;
@@ -1097,6 +1127,51 @@ static void emit_read(GstMcastExpertSrc* self, SpareBuffer& spare, const Receive
   if (out[first] == nullptr) out.erase(out.begin() + static_cast<std::ptrdiff_t>(first));
 }
 
+// --- packed receive (preserve-packetization=false) ---
+
+static bool same_sender(const sockaddr_storage& a, const sockaddr_storage& b) {
+  if (a.ss_family != b.ss_family) return false;
+  const size_t len = a.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+  return memcmp(&a, &b, len) == 0;
+}
+
+// Whether two datagrams belong to one flow: the same group, port, interface and sender.
+static bool same_flow(const ReceiveSlot& a, const ReceiveSlot& b) {
+  return a.group_index == b.group_index && a.port == b.port && a.ifindex == b.ifindex &&
+         same_sender(a.sender, b.sender);
+}
+
+// Joins each run of buffers in `ready` whose datagrams belong to one flow into one buffer (at most kMaxPackedBytes),
+// with the first one's timestamps, flags and metas. The joined datagrams' buffers go back to the pool.
+static void pack_ready(StreamingState& st) {
+  auto& ready = st.ready;
+  size_t out = 0;
+  for (size_t i = 0; i < ready.size();) {
+    gsize total = gst_buffer_get_size(ready[i]);
+    size_t end = i + 1;
+    while (end < ready.size() && same_flow(st.slots[st.ready_slot[i]], st.slots[st.ready_slot[end]]) &&
+           total + gst_buffer_get_size(ready[end]) <= kMaxPackedBytes)
+      total += gst_buffer_get_size(ready[end++]);
+    if (end - i == 1) {
+      ready[out++] = ready[i++];
+      continue;
+    }
+    GstBuffer* packed = gst_buffer_new_allocate(nullptr, total, nullptr);
+    gst_buffer_copy_into(packed, ready[i], GST_BUFFER_COPY_METADATA, 0, -1);
+    GstMapInfo map;
+    gst_buffer_map(packed, &map, GST_MAP_WRITE);
+    gsize at = 0;
+    for (size_t k = i; k < end; ++k) {
+      at += gst_buffer_extract(ready[k], 0, map.data + at, total - at);
+      gst_buffer_unref(ready[k]);
+    }
+    gst_buffer_unmap(packed, &map);
+    ready[out++] = packed;
+    i = end;
+  }
+  ready.resize(out);
+}
+
 // --- legs (with redundancy) ---
 
 // How long a leg may carry nothing before it is reported gone: the timeout, or a second without one.
@@ -1269,6 +1344,7 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
       });
     auto& ready = st.ready;
     ready.clear();
+    st.ready_slot.clear();
     for (const size_t i : order) {
       const ReceiveSlot& slot = st.slots[i];
       if (slot.verdict != Verdict::Accepted) continue;
@@ -1280,6 +1356,7 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
         ts = age < now_running ? now_running - age : 0;
       }
       emit_read(self, st.spares[i], slot, ts, now_us * 1000, ready);
+      st.ready_slot.resize(ready.size(), i);
     }
     // Keep the spares that were not consumed (rejected datagrams, or slots past n), in order.
     size_t keep = 0;
@@ -1288,6 +1365,7 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
     st.spares.resize(keep);
     if (merging) check_legs(self);  // a busy leg must not hide a silent one
     if (ready.empty()) continue;
+    if (st.pack) pack_ready(st);
 
     if (ready.size() == 1 || one_at_a_time) {
       *out = ready.front();

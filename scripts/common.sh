@@ -9,6 +9,7 @@ packages=(
   g++ meson ninja-build pkg-config
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad  # tsdemux and mpegtsmux: packed MPEG-TS receive, its test and its benchmark row
   libgtest-dev clang-format
   iproute2 util-linux procps
 )
