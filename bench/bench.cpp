@@ -7,7 +7,14 @@
 //   mcastexpert-bench recv IMPL GROUP PORT IFNAME IFINDEX SIZE SECONDS
 //       IMPL: raw (recvmmsg, batch 64) | udpsrc | udpsrc-tuned | src | src-tuned
 //       (-tuned: buffer-size 16 MiB and mtu = SIZE, what a careful user would set)
-//   mcastexpert-bench drain IMPL GROUP PORT SIZE COUNT ROUNDS   (IMPL: raw, udpsrc, src, src-pair, src-pair-merge)
+//   mcastexpert-bench frames IMPL GROUP PORT IFNAME DATAGRAMS FPS SECONDS
+//       a frame-structured sender: buffer lists of DATAGRAMS datagrams of 1,316 bytes, FPS lists a second, each
+//       stamped with its frame's time and sent with sync=true. IMPL: sink (pacing=none) | sink-spread |
+//       udpsink | udpsink-max-bitrate (base sink max-bitrate at 1.1x the stream's rate)
+//   mcastexpert-bench arrivals GROUP PORT IFINDEX SECONDS
+//       a raw receiver that records every datagram's kernel arrival time and reports how evenly they came
+//   mcastexpert-bench drain IMPL GROUP PORT SIZE COUNT ROUNDS
+//       (IMPL: raw, udpsrc, src, src-packed, src-pair, src-pair-merge)
 //       IMPL: raw | udpsrc | src. On lo: fills the receiving socket's queue with COUNT datagrams before reading
 //       starts, then measures the receiving thread's CPU time per datagram (median of ROUNDS)
 //
@@ -26,6 +33,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -69,10 +77,25 @@ double cpu_seconds() {
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+// With MCASTEXPERT_BENCH_TS set, datagrams are MPEG-TS: 188-byte null packets (PID 0x1fff), the stamp inside the
+// first one's payload, so that tsdemux downstream parses them as it would a real stream's.
+const bool g_ts = std::getenv("MCASTEXPERT_BENCH_TS") != nullptr;
+constexpr size_t kStampAt = 4;  // after the first TS packet's header
+
 void stamp(uint8_t* data, uint64_t seq) {
   const int64_t t = now_ns();
-  std::memcpy(data, &seq, 8);
-  std::memcpy(data + 8, &t, 8);
+  const size_t at = g_ts ? kStampAt : 0;
+  std::memcpy(data + at, &seq, 8);
+  std::memcpy(data + at + 8, &t, 8);
+}
+
+void fill_payload(uint8_t* data, size_t size) {
+  std::memset(data, 0x5a, size);
+  if (!g_ts) return;
+  for (size_t at = 0; at + 188 <= size; at += 188) {
+    const uint8_t header[4] = {0x47, 0x1f, 0xff, 0x10};
+    std::memcpy(data + at, header, 4);
+  }
 }
 
 bool is_v6(const std::string& a) {
@@ -104,6 +127,8 @@ socklen_t addr_len(const sockaddr_storage& ss) {
   std::exit(2);
 }
 
+size_t g_datagram_size = 1316;  // a packed buffer (preserve-packetization=false) holds size / this many
+
 // --- what the receiver saw ---
 
 struct Tally {
@@ -121,8 +146,13 @@ struct Tally {
   }
 
   void add(const uint8_t* data, size_t len) {
+    if (g_ts && len >= kStampAt + 16) data += kStampAt;
     const int64_t t = now_ns();
     packets.store(packets.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (data == nullptr) {  // counted, nothing to read (a datagram inside a packed buffer)
+      bytes += g_datagram_size;
+      return;
+    }
     bytes += len;
     last_ns.store(t, std::memory_order_relaxed);
     if (len < 16) return;
@@ -177,6 +207,7 @@ uint64_t raw_send(const std::string& group, uint16_t port, unsigned ifindex, con
   std::vector<iovec> iov(kBatch);
   std::vector<mmsghdr> msgs(kBatch);
   for (int i = 0; i < kBatch; ++i) {
+    fill_payload(bufs[i].data(), size);
     iov[i] = {bufs[i].data(), size};
     msgs[i].msg_hdr.msg_name = &dest;
     msgs[i].msg_hdr.msg_namelen = addr_len(dest);
@@ -317,7 +348,7 @@ void bench_src_init(BenchSrc*) {}
 GstElement* run_pipeline(const std::string& launch) {
   GError* err = nullptr;
   GstElement* p = gst_parse_launch(launch.c_str(), &err);
-  if (p == nullptr) die("cannot build " + launch + ": " + err->message);
+  if (p == nullptr || err != nullptr) die("cannot build " + launch + ": " + (err ? err->message : "?"));
   if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) die("cannot start " + launch);
   return p;
 }
@@ -367,11 +398,12 @@ uint64_t element_send(const std::string& impl, const std::string& group, uint16_
 
 GstPadProbeReturn count_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto* tally = static_cast<Tally*>(data);
-  uint8_t head[16];
+  uint8_t head[32];
   auto one = [&](GstBuffer* b) {
     const size_t len = gst_buffer_get_size(b);
-    gst_buffer_extract(b, 0, head, std::min<size_t>(len, 16));
-    tally->add(head, len);
+    gst_buffer_extract(b, 0, head, std::min<size_t>(len, sizeof head));
+    tally->add(head, std::min(len, g_datagram_size));
+    for (size_t more = len / g_datagram_size; more > 1; --more) tally->add(nullptr, 0);  // the packed rest
   };
   if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
     GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
@@ -385,16 +417,23 @@ GstPadProbeReturn count_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
 uint64_t element_receive(const std::string& impl, const std::string& group, uint16_t port, const std::string& ifname,
                          size_t size, double seconds, Tally& tally) {
   const bool tuned = impl.size() > 6 && impl.compare(impl.size() - 6, 6, "-tuned") == 0;
+  g_datagram_size = size;
+  // src-packed: preserve-packetization=false; -tsdemux: the stream demuxed too (the end-to-end cost).
+  const bool packed = impl.find("-packed") != std::string::npos || impl.rfind("src-packed", 0) == 0;
+  const bool tsdemux = impl.find("tsdemux") != std::string::npos;
   std::string src;
   if (impl.rfind("udpsrc", 0) == 0)
     src = "udpsrc address=" + group + " port=" + std::to_string(port) + " multicast-iface=" + ifname +
           (tuned ? " buffer-size=16777216 mtu=" + std::to_string(size) : "");
   else
     src = "mcastexpertsrc groups=" + group + " port=" + std::to_string(port) + " iface=" + ifname +
-          (tuned ? " buffer-size=16777216 mtu=" + std::to_string(size) : "");
+          (tuned || packed || tsdemux ? " buffer-size=16777216 mtu=" + std::to_string(size) : "") +
+          (packed ? " preserve-packetization=false" : "") +
+          (tsdemux ? " caps=\"video/mpegts,systemstream=(boolean)true,packetsize=(int)188\"" : "");
   // MCASTEXPERT_BENCH_RECV_EXTRA: more properties for the receiving element, to try a setting out.
   if (const char* extra = std::getenv("MCASTEXPERT_BENCH_RECV_EXTRA")) src += std::string(" ") + extra;
-  GstElement* p = run_pipeline(src + " name=src ! fakesink sync=false async=false");
+  GstElement* p =
+      run_pipeline(src + " name=src ! " + (tsdemux ? "tsdemux ! " : "") + "fakesink sync=false async=false");
   GstElement* e = gst_bin_get_by_name(GST_BIN(p), "src");
   GstPad* pad = gst_element_get_static_pad(e, "src");
   gst_pad_add_probe(pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
@@ -421,6 +460,174 @@ uint64_t element_receive(const std::string& impl, const std::string& group, uint
   gst_element_set_state(p, GST_STATE_NULL);
   gst_object_unref(p);
   return kernel_drops;
+}
+
+// --- pacing: a frame-structured sender and a receiver that records arrival times ---
+
+struct FrameSource {
+  size_t datagrams = 500;
+  int fps = 50;
+  uint64_t frames = 0;  // to send
+  uint64_t frame = 0;   // next
+  uint64_t seq = 0;
+  GstBufferPool* pool = nullptr;
+} g_frames;
+
+#define BENCH_TYPE_FRAME_SRC (bench_frame_src_get_type())
+G_DECLARE_FINAL_TYPE(BenchFrameSrc, bench_frame_src, BENCH, FRAME_SRC, GstPushSrc)
+struct _BenchFrameSrc {
+  GstPushSrc parent;
+};
+G_DEFINE_TYPE(BenchFrameSrc, bench_frame_src, GST_TYPE_PUSH_SRC)
+
+// One frame as a payloader hands it over: a list of datagrams, all with the frame's timestamp and no duration.
+GstFlowReturn bench_frame_src_create(GstPushSrc* src, GstBuffer** out) {
+  if (g_frames.frame >= g_frames.frames) return GST_FLOW_EOS;
+  const GstClockTime pts = gst_util_uint64_scale_int(g_frames.frame++, GST_SECOND, g_frames.fps);
+  GstBufferList* list = gst_buffer_list_new_sized(static_cast<guint>(g_frames.datagrams));
+  for (size_t i = 0; i < g_frames.datagrams; ++i) {
+    GstBuffer* buf = nullptr;
+    gst_buffer_pool_acquire_buffer(g_frames.pool, &buf, nullptr);
+    GstMapInfo map;
+    gst_buffer_map(buf, &map, GST_MAP_WRITE);
+    stamp(map.data, g_frames.seq++);
+    gst_buffer_unmap(buf, &map);
+    GST_BUFFER_PTS(buf) = pts;
+    gst_buffer_list_add(list, buf);
+  }
+  gst_base_src_submit_buffer_list(GST_BASE_SRC(src), list);
+  *out = nullptr;
+  return GST_FLOW_OK;
+}
+
+void bench_frame_src_class_init(BenchFrameSrcClass* klass) {
+  static GstStaticPadTemplate tmpl = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+  gst_element_class_add_static_pad_template(GST_ELEMENT_CLASS(klass), &tmpl);
+  gst_element_class_set_static_metadata(GST_ELEMENT_CLASS(klass), "bench frames", "Source", "frames of datagrams",
+                                        "bench");
+  GST_PUSH_SRC_CLASS(klass)->create = bench_frame_src_create;
+}
+void bench_frame_src_init(BenchFrameSrc* self) {
+  gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
+  gst_base_src_set_live(GST_BASE_SRC(self), TRUE);  // a camera's pace: each frame at its time
+}
+
+// Sends `seconds` of frames through IMPL with sync=true; returns datagrams sent, and the sink's CPU (its thread's).
+uint64_t frames_send(const std::string& impl, const std::string& group, uint16_t port, const std::string& ifname,
+                     size_t datagrams, int fps, double seconds) {
+  gst_element_register(nullptr, "benchframes", GST_RANK_NONE, BENCH_TYPE_FRAME_SRC);
+  g_frames.datagrams = datagrams;
+  g_frames.fps = fps;
+  g_frames.frames = static_cast<uint64_t>(seconds * fps);
+  g_frames.pool = gst_buffer_pool_new();
+  GstStructure* config = gst_buffer_pool_get_config(g_frames.pool);
+  gst_buffer_pool_config_set_params(config, nullptr, 1316, 0, 0);
+  gst_buffer_pool_set_config(g_frames.pool, config);
+  gst_buffer_pool_set_active(g_frames.pool, TRUE);
+  const double bits_per_second = static_cast<double>(datagrams) * fps * 1316 * 8;
+  std::string sink;
+  if (impl.rfind("udpsink", 0) == 0) {
+    sink = "udpsink host=" + group + " port=" + std::to_string(port) + " multicast-iface=" + ifname + " ttl-mc=1";
+    if (impl == "udpsink-max-bitrate")
+      sink += " max-bitrate=" + std::to_string(static_cast<uint64_t>(bits_per_second * 1.1));
+  } else {
+    sink = "mcastexpertsink groups=" + group + ":" + std::to_string(port) + " iface=" + ifname + " ttl=1";
+    if (impl == "sink-spread") sink += " pacing=spread";
+  }
+  GstElement* p = run_pipeline("benchframes ! " + sink + " name=sink sync=true");
+  const std::string err = pop_error(p, GST_CLOCK_TIME_NONE);
+  if (!err.empty()) die(err);
+  if (impl.rfind("sink", 0) == 0) {
+    GstElement* e = gst_bin_get_by_name(GST_BIN(p), "sink");
+    GstStructure* stats = nullptr;
+    g_object_get(e, "stats", &stats, nullptr);
+    gchar* text = gst_structure_to_string(stats);
+    std::fprintf(stderr, "%s\n", text);
+    g_free(text);
+    gst_structure_free(stats);
+    gst_object_unref(e);
+  }
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+  return g_frames.seq;
+}
+
+// How evenly datagrams arrived: the most in any window of `w` ns starting at an arrival, over the average rate's
+// share of such a window (1.0 = perfectly even).
+double peak_ratio(const std::vector<int64_t>& t, int64_t w) {
+  if (t.size() < 2 || t.back() <= t.front()) return 0;
+  const double per_ns = static_cast<double>(t.size() - 1) / static_cast<double>(t.back() - t.front());
+  size_t peak = 0;
+  for (size_t i = 0, j = 0; i < t.size(); ++i) {
+    while (j < t.size() && t[j] < t[i] + w) ++j;
+    peak = std::max(peak, j - i);
+  }
+  return static_cast<double>(peak) / (per_ns * static_cast<double>(w));
+}
+
+void arrivals_receive(const std::string& group, uint16_t port, unsigned ifindex, double seconds) {
+  const int fd = raw_receiver_socket(group, port, ifindex, 64 * 1024 * 1024);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+  std::printf("{\"ready\": true}\n");
+  std::fflush(stdout);
+  std::vector<int64_t> arrivals;
+  arrivals.reserve(4000000);
+  std::vector<std::vector<uint8_t>> bufs(kBatch, std::vector<uint8_t>(2048));
+  std::vector<std::array<char, 64>> controls(kBatch);
+  std::vector<iovec> iov(kBatch);
+  std::vector<mmsghdr> msgs(kBatch);
+  uint64_t highest = 0;
+  const int64_t deadline = now_ns() + static_cast<int64_t>(seconds * 1e9);
+  int64_t last = 0;
+  while (now_ns() < deadline) {
+    for (int i = 0; i < kBatch; ++i) {
+      iov[i] = {bufs[i].data(), bufs[i].size()};
+      msgs[i].msg_hdr = {};
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_control = controls[i].data();
+      msgs[i].msg_hdr.msg_controllen = controls[i].size();
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) {
+      if (!arrivals.empty() && now_ns() - last > 1000000000) break;  // the sender is done
+      continue;
+    }
+    const int n = recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    for (int i = 0; i < n; ++i) {
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msgs[i].msg_hdr); c != nullptr; c = CMSG_NXTHDR(&msgs[i].msg_hdr, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+          timespec ts{};
+          std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+          arrivals.push_back(static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec);
+        }
+      uint64_t seq = 0;
+      std::memcpy(&seq, bufs[i].data(), 8);
+      highest = std::max(highest, seq + 1);
+    }
+    if (n > 0) last = now_ns();
+  }
+  close(fd);
+  std::sort(arrivals.begin(), arrivals.end());
+  // The first 100 ms are left out: the very first frame has no timestamp gap to be paced by.
+  if (!arrivals.empty()) {
+    const int64_t from = arrivals.front() + 100000000;
+    arrivals.erase(arrivals.begin(), std::lower_bound(arrivals.begin(), arrivals.end(), from));
+  }
+  std::vector<int64_t> gaps;
+  for (size_t i = 1; i < arrivals.size(); ++i) gaps.push_back(arrivals[i] - arrivals[i - 1]);
+  std::sort(gaps.begin(), gaps.end());
+  auto gap_at = [&](double q) {
+    return gaps.empty()
+               ? 0.0
+               : static_cast<double>(gaps[static_cast<size_t>(q * static_cast<double>(gaps.size() - 1))]) / 1000.0;
+  };
+  std::printf(
+      "{\"role\": \"arrivals\", \"received\": %zu, \"highest_seq\": %llu, \"peak_100us\": %.2f, "
+      "\"peak_1ms\": %.2f, \"gap_p50_us\": %.1f, \"gap_p99_us\": %.1f}\n",
+      arrivals.size(), static_cast<unsigned long long>(highest), peak_ratio(arrivals, 100000),
+      peak_ratio(arrivals, 1000000), gap_at(0.5), gap_at(0.99));
 }
 
 // --- receive cost with the queue pre-filled ---
@@ -477,6 +684,8 @@ void fill_pair(const std::string& group, uint16_t port, size_t size, size_t coun
   close(fd);
 }
 
+bool g_drain_packed = false;  // count datagrams by size: a buffer holds several
+
 struct DrainProbe {
   std::atomic<uint64_t> packets{0};
   uint64_t target = 0;
@@ -487,8 +696,17 @@ struct DrainProbe {
 GstPadProbeReturn drain_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto* d = static_cast<DrainProbe*>(data);
   uint64_t n = 1;
-  if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-    n = gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+  if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    n = gst_buffer_list_length(list);
+    if (g_drain_packed) {
+      n = 0;
+      for (guint i = 0; i < gst_buffer_list_length(list); ++i)
+        n += std::max<gsize>(1, gst_buffer_get_size(gst_buffer_list_get(list, i)) / g_datagram_size);
+    }
+  } else if (g_drain_packed) {
+    n = std::max<gsize>(1, gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info)) / g_datagram_size);
+  }
   const uint64_t before = d->packets.load(std::memory_order_relaxed);
   if (before == 0) {
     d->first_cpu = thread_cpu_ns();  // the first read is not counted: it includes waking up
@@ -536,6 +754,9 @@ double drain_cost(const std::string& impl, const std::string& group, uint16_t po
                       : pair ? "mcastexpertsrc groups=" + group + "," + pair_group(group) + " iface=lo"
                              : "mcastexpertsrc groups=" + group + " iface=lo";
     if (merge) src += " redundancy=st2022-7";
+    g_drain_packed = impl == "src-packed";
+    g_datagram_size = size;
+    if (g_drain_packed) src += " preserve-packetization=false";
     src += " port=" + std::to_string(port) + " buffer-size=67108864 mtu=" + std::to_string(size);
     GError* err = nullptr;
     GstElement* p = gst_parse_launch((src + " name=src ! fakesink sync=false async=false").c_str(), &err);
@@ -625,6 +846,26 @@ int main(int argc, char** argv) {
         impl.c_str(), static_cast<unsigned long long>(tally.packets.load()),
         static_cast<unsigned long long>(tally.bytes), static_cast<unsigned long long>(tally.max_seq), cpu,
         static_cast<unsigned long long>(drops), tally.rss_warm, tally.rss_end, percentiles(tally.latencies).c_str());
+    return 0;
+  }
+  if (role == "frames" && argc == 9) {
+    prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    const std::string impl = argv[2], group = argv[3], ifname = argv[5];
+    const auto port = static_cast<uint16_t>(std::atoi(argv[4]));
+    const size_t datagrams = static_cast<size_t>(std::atoi(argv[6]));
+    const int fps = std::atoi(argv[7]);
+    const double seconds = std::atof(argv[8]);
+    const double cpu0 = cpu_seconds();
+    const int64_t t0 = now_ns();
+    const uint64_t sent = frames_send(impl, group, port, ifname, datagrams, fps, seconds);
+    std::printf("{\"role\": \"send\", \"impl\": \"%s\", \"sent\": %llu, \"seconds\": %.3f, \"cpu\": %.4f}\n",
+                impl.c_str(), static_cast<unsigned long long>(sent), static_cast<double>(now_ns() - t0) / 1e9,
+                cpu_seconds() - cpu0);
+    return 0;
+  }
+  if (role == "arrivals" && argc == 6) {
+    arrivals_receive(argv[2], static_cast<uint16_t>(std::atoi(argv[3])), static_cast<unsigned>(std::atoi(argv[4])),
+                     std::atof(argv[5]));
     return 0;
   }
   if (role == "drain" && argc == 8) {

@@ -848,6 +848,7 @@ static SendOutcome send_paced(GstMcastExpertSink* self, GstClockTime duration) {
   uint64_t bytes = 0;
   for (size_t i = 0; i < st.datagrams.size(); ++i) bytes += st.sizes[i] = st.datagrams[i].length;
   PacingSchedule& schedule = *st.schedule;
+  GST_LOG_OBJECT(self, "pacing %zu datagrams over %" GST_TIME_FORMAT, st.sizes.size(), GST_TIME_ARGS(duration));
   schedule.plan(st.sizes.data(), st.sizes.size(),
                 GST_CLOCK_TIME_IS_VALID(duration) ? static_cast<int64_t>(duration) : 0, monotonic_ns());
   const int64_t first_due = schedule.size() > 0 ? schedule.due_ns(0) : 0;
