@@ -32,6 +32,13 @@ THROUGHPUT = [
     ("sink", "src"),            # ours end to end, single buffers
     ("sink-list", "src"),       # ours end to end, lists
 ]
+# Packed receive (preserve-packetization=false), and MPEG-TS demuxed end to end (the sender's datagrams are then TS
+# null packets): receive-limited topology (veth-rps), 1316 B.
+PACKED = [("raw", "raw"), ("raw", "src-tuned"), ("raw", "src-packed"), ("raw", "src-tsdemux"),
+          ("raw", "src-packed-tsdemux")]
+# Pacing: frames of DATAGRAMS datagrams at FPS, sync=true, received by a raw receiver that records arrival times.
+PACING_FRAMES = [(500, 50), (500, 60), (4000, 50), (4000, 60)]
+PACING_IMPLS = ["sink", "sink-spread", "udpsink", "udpsink-max-bitrate"]
 LATENCY = [("raw", "raw"), ("raw", "udpsrc-tuned"), ("raw", "src"), ("udpsink", "udpsrc-tuned"), ("sink", "src")]
 PACED_RATES = [5000, 50000]
 SMOKE = [("raw", "raw"), ("raw", "src"), ("sink", "raw"), ("sink-list", "src"), ("udpsink", "udpsrc-tuned")]
@@ -83,6 +90,63 @@ def one_run(env, topo, sender, receiver, size, rate, seconds):
             "rss_warm_kib": r.get("rss_warm_kib", 0), "rss_end_kib": r.get("rss_end_kib", 0)}
 
 
+def pacing_run(env, impl, datagrams, fps, seconds):
+    rx = lab_exec(env["rx_host"], ["taskset", "-c", "1", env["bin"], "arrivals", GROUP, str(PORT), env["rx_index"],
+                                   str(seconds + 4)])
+    if not rx.stdout.readline():
+        rx.wait()
+        return {"error": f"arrivals receiver for {impl} did not start"}
+    tx = lab_exec(env["tx_host"], ["taskset", "-c", "0", env["bin"], "frames", impl, GROUP, str(PORT), env["tx_if"],
+                                   str(datagrams), str(fps), str(seconds)], stderr=subprocess.DEVNULL)
+    tx_out, _ = tx.communicate(timeout=seconds + 60)
+    rx_out, _ = rx.communicate(timeout=seconds + 60)
+    s, r = last_json(tx_out), last_json(rx_out)
+    if s is None or r is None:
+        return {"error": f"pacing {impl} {datagrams}x{fps}: no report"}
+    return {"kind": "pacing", "impl": impl, "datagrams": datagrams, "fps": fps, "sent": s["sent"],
+            "send_cpu": s["cpu"], "received": r["received"], "highest_seq": r["highest_seq"],
+            "peak_100us": r["peak_100us"], "peak_1ms": r["peak_1ms"], "gap_p50_us": r["gap_p50_us"],
+            "gap_p99_us": r["gap_p99_us"]}
+
+
+def measure_pacing(env, args):
+    with open(args.out, "a") as out:
+        for rep in range(args.reps):
+            for datagrams, fps in PACING_FRAMES:
+                for impl in PACING_IMPLS:
+                    row = pacing_run(env, impl, datagrams, fps, args.seconds)
+                    row["rep"] = rep
+                    out.write(json.dumps(row) + "\n")
+                    out.flush()
+                    print(f"  pacing {datagrams}x{fps} rep {rep}: {impl}: 1 ms peak {row.get('peak_1ms', '?')} "
+                          f"{row.get('error', '')}", file=sys.stderr)
+
+
+def report_pacing(rows):
+    pacing = [r for r in rows if r.get("kind") == "pacing"]
+    if not pacing:
+        return
+    print("\n### Pacing: frames of 1316-byte datagrams with sync=true (veth-rps; medians over repetitions)\n")
+    print("Peaks: the most datagrams in any 100 µs / 1 ms window, over the average rate's share of one (1.0 = perfectly "
+          "even); the first 100 ms (the first frame, which has no timestamp gap to be paced by) are left out. "
+          "Delivered counts the datagrams received after those 100 ms; all were received (highest sequence = sent). "
+          "Targets for `sink-spread`: 1 ms peak ≤ 1.2, 100 µs peak ≤ 2, no loss, CPU per datagram ≤ 1.5× `sink`'s.\n")
+    print("| frame | sender | sent | delivered | lost | 100 µs peak | 1 ms peak | gap p50 µs | gap p99 µs | "
+          "send CPU µs/datagram |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    keys = sorted({(r["datagrams"], r["fps"]) for r in pacing})
+    for datagrams, fps in keys:
+        for impl in PACING_IMPLS:
+            g = [r for r in pacing if r["datagrams"] == datagrams and r["fps"] == fps and r["impl"] == impl]
+            if not g:
+                continue
+            m = lambda k: statistics.median([x[k] for x in g])
+            lost = m("sent") - m("highest_seq")
+            print(f"| {datagrams} × {fps}/s | {impl} | {m('sent'):.0f} | {m('received'):.0f} | {lost:.0f} | "
+                  f"{m('peak_100us'):.2f} | {m('peak_1ms'):.2f} | {m('gap_p50_us'):.1f} | {m('gap_p99_us'):.1f} | "
+                  f"{1e6 * m('send_cpu') / m('sent'):.2f} |")
+
+
 def measure(args):
     smoke = args.smoke
     topo = args.topology
@@ -100,6 +164,12 @@ def measure(args):
             subprocess.run(["ip", "netns", "exec", "b", "sh", "-c", "echo 2 > /sys/class/net/eth0/queues/rx-0/rps_cpus"],
                            check=True)
     env["bin"] = args.bin
+    if args.pairs == "pacing":  # the pacing pass alone
+        measure_pacing(env, args)
+        return 0
+    if args.pairs == "packed":
+        args.pairs = ",".join(f"{a}:{b}" for a, b in PACKED)
+        os.environ["MCASTEXPERT_BENCH_TS"] = "1"  # TS-shaped datagrams, so tsdemux parses them for real
     if topo == "loopback" and not smoke and args.pairs in ("", None, "drain"):
         measure_drain(env, args)
     if args.pairs == "drain":  # the receive-cost measure alone
@@ -130,7 +200,7 @@ def measure(args):
     return 0
 
 
-DRAIN_IMPLS = ["raw", "udpsrc", "src", "src-pair", "src-pair-merge"]
+DRAIN_IMPLS = ["raw", "udpsrc", "src", "src-packed", "src-pair", "src-pair-merge"]
 
 
 def measure_drain(env, args):
@@ -156,15 +226,16 @@ def report_drain(rows):
     if not drain:
         return
     print("\n### Receive cost per datagram, queue filled before reading (loopback; median over repetitions)\n")
-    print("| size | raw recvmmsg ns | udpsrc ns | mcastexpertsrc ns | udpsrc / raw | mcastexpertsrc / raw |")
-    print("|---|---|---|---|---|---|")
+    print("| size | raw recvmmsg ns | udpsrc ns | mcastexpertsrc ns | packed ns | udpsrc / raw | mcastexpertsrc / raw | "
+          "packed / raw |")
+    print("|---|---|---|---|---|---|---|---|")
     for size in sorted({r["size"] for r in drain}):
         ns = {impl: statistics.median([r["ns"] for r in drain if r["size"] == size and r["impl"] == impl] or [0])
               for impl in DRAIN_IMPLS}
         raw = ns["raw"] or None
         ratio = lambda impl: fmt(ns[impl] / raw) if raw and ns[impl] else "–"
-        print(f"| {size} | {ns['raw']:.0f} | {ns['udpsrc']:.0f} | {ns['src']:.0f} | {ratio('udpsrc')} | "
-              f"{ratio('src')} |")
+        print(f"| {size} | {ns['raw']:.0f} | {ns['udpsrc']:.0f} | {ns['src']:.0f} | {ns['src-packed']:.0f} | "
+              f"{ratio('udpsrc')} | {ratio('src')} | {ratio('src-packed')} |")
     print("\n### Redundant pair: the ST 2022-7 merge's cost per datagram read (loopback; median over repetitions)\n")
     print("Two groups carrying the same RTP packets into one `mcastexpertsrc`: `redundancy=none` delivers both "
           "copies, `st2022-7` delivers one and drops the other. Target: merged ≤ 1.10× unmerged.\n")
@@ -188,7 +259,8 @@ def report(args):
     errors = [r for r in rows if "error" in r]
     rows = [r for r in rows if "error" not in r]
     drain_rows = [r for r in rows if r.get("kind") == "drain"]
-    rows = [r for r in rows if r.get("kind") != "drain"]
+    pacing_rows = [r for r in rows if r.get("kind") == "pacing"]
+    rows = [r for r in rows if r.get("kind") not in ("drain", "pacing")]
     for r in rows:
         r["loss"] = 100.0 * max(r["sent"] - r["received"], 0) / r["sent"] if r["sent"] else 0.0
         r["rx_pps"] = r["received"] / r["send_seconds"] if r["send_seconds"] else 0.0
@@ -243,6 +315,7 @@ def report(args):
             print(f"| {topo} | {rate} | {sender} → {receiver} | {med(group, 'received'):.0f}/{med(group, 'sent'):.0f} | "
                   f"{fmt(p('p50_us'), 1)} | {fmt(p('p99_us'), 1)} | {fmt(p('p999_us'), 1)} |")
     report_drain(drain_rows)
+    report_pacing(pacing_rows)
     soak = [r for r in rows if r["kind"] == "throughput" and r["received"] >= 5000000 and r.get("rss_warm_kib")]
     if soak:
         print("\n### Receiver memory over long runs (RSS after the first 100,000 datagrams, and at the end)\n")
@@ -280,7 +353,8 @@ def main():
     m.add_argument("--reps", type=int, default=3)
     m.add_argument("--seconds", type=float, default=3.0)
     m.add_argument("--smoke", action="store_true")
-    m.add_argument("--pairs", help="only these pairings, e.g. raw:raw,sink:raw (and no latency runs)")
+    m.add_argument("--pairs", help="only these pairings, e.g. raw:raw,sink:raw (and no latency runs); 'drain', "
+                                   "'pacing' or 'packed' for those passes alone")
     r = sub.add_parser("report")
     r.add_argument("files", nargs="+")
     c = sub.add_parser("check")
