@@ -22,13 +22,13 @@ namespace mcastexpert {
 
 struct SenderSettings {
   std::vector<Destination> destinations;  // at least one, one family; each by its own interfaces, if it names any
-  std::string iface;       // interface specifiers; empty = the interface the routing table picks for each group
-  int ttl = 1;             // IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS
-  bool loop = false;       // IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP
-  int dscp = -1;           // IP_TOS / IPV6_TCLASS = dscp << 2; -1 leaves it alone
-  uint16_t bind_port = 0;  // source port, 0 = ephemeral
-  int buffer_size = 0;     // SO_SNDBUF, 0 = the OS default
-  bool gso = true;         // runs of equal-sized datagrams as one UDP GSO send; false: every datagram on its own
+  std::string iface;             // interface specifiers; empty = the interface the routing table picks for each group
+  int ttl = 1;                   // IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS
+  bool loop = false;             // IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP
+  int dscp = -1;                 // IP_TOS / IPV6_TCLASS = dscp << 2; -1 leaves it alone
+  uint16_t bind_port = 0;        // source port, 0 = ephemeral
+  int buffer_size = 0;           // SO_SNDBUF, 0 = the OS default
+  bool gso = true;               // runs of equal-sized datagrams as one UDP GSO send; false: every datagram on its own
   uint64_t max_pacing_rate = 0;  // bits/s: SO_MAX_PACING_RATE on every socket, which the fq qdisc enforces; 0 = off
   DebugLog log;
 };
