@@ -615,6 +615,12 @@ void arrivals_receive(const std::string& group, uint16_t port, unsigned ifindex,
     const int64_t from = arrivals.front() + 100000000;
     arrivals.erase(arrivals.begin(), std::lower_bound(arrivals.begin(), arrivals.end(), from));
   }
+  if (const char* dump = std::getenv("MCASTEXPERT_BENCH_ARRIVALS")) {  // every arrival time, for a closer look
+    if (FILE* f = std::fopen(dump, "w")) {
+      for (const int64_t t : arrivals) std::fprintf(f, "%lld\n", static_cast<long long>(t));
+      std::fclose(f);
+    }
+  }
   std::vector<int64_t> gaps;
   for (size_t i = 1; i < arrivals.size(); ++i) gaps.push_back(arrivals[i] - arrivals[i - 1]);
   std::sort(gaps.begin(), gaps.end());
