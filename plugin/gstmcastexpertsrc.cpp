@@ -85,7 +85,8 @@ constexpr gint kDefaultPort = 5004;
 constexpr guint kDefaultMtu = 1500;
 constexpr guint kDefaultBatchSize = 64;
 constexpr gboolean kDefaultPreservePacketization = TRUE;
-constexpr gsize kMaxPackedBytes = 65536;  // with preserve-packetization=false: the largest buffer made of datagrams
+constexpr gint64 kInterfaceCheckUs = 200000;  // how often a stream that never waits looks for interface changes
+constexpr gsize kMaxPackedBytes = 65536;      // with preserve-packetization=false: the largest buffer made of datagrams
 constexpr guint64 kDefaultTimeout = 0;
 // Sized for video: a frame of uncompressed HD arrives as a burst of thousands of datagrams, which the OS default
 // (about 200 KiB) cannot hold while the streaming thread is busy downstream.
@@ -262,6 +263,7 @@ struct StreamingState {
   gint64 last_data_monotonic = 0;          // for the timeout message
   std::vector<gint64> leg_last_monotonic;  // with redundancy: by membership, when it last carried a datagram
   bool warned_skip = false;
+  gint64 interfaces_checked = 0;  // monotonic µs: when a busy stream last looked for interface changes
 };
 
 }  // namespace
@@ -1242,6 +1244,41 @@ static int wait_timeout_ms(GstMcastExpertSrc* self) {
   return legs < 0 ? message : std::min(message, legs);
 }
 
+// The kernel reported interface or address changes: the joins follow them (under state_lock, which the stats
+// readers of the memberships take), and each change is reported — a warning when nothing can arrive by an
+// interface, an info message when it can again — and posted as a "McastExpertInterface" element message.
+static void follow_interfaces(GstMcastExpertSrc* self, MulticastReceiver& receiver) {
+  auto* priv = self->priv;
+  std::vector<InterfaceEvent> events;
+  try {
+    const InterfaceTable table = InterfaceTable::from_system();
+    std::lock_guard<std::mutex> lock(priv->state_lock);
+    RunningState& running = *priv->running;
+    events = receiver.follow_interfaces(table, running.merger == nullptr);
+    for (const auto& m : receiver.memberships())
+      if (m.present) running.ifnames[m.ifindex] = m.ifname;
+  } catch (const Error& e) {
+    GST_WARNING_OBJECT(self, "cannot read the interfaces after a change: %s", e.what());
+    return;
+  }
+  for (const auto& e : events) {
+    const bool bad = e.kind == InterfaceEvent::Kind::Down || e.kind == InterfaceEvent::Kind::Gone ||
+                     e.detail.rfind("cannot", 0) == 0;
+    gchar* text = g_strdup_printf("Interface %s is %s: %s", e.ifname.c_str(), describe(e.kind), e.detail.c_str());
+    if (bad)
+      GST_ELEMENT_WARNING(self, RESOURCE, READ, ("%s", text), ("the element keeps running and follows the interface"));
+    else
+      GST_ELEMENT_INFO(self, RESOURCE, READ, ("%s", text), ("%s", text));
+    g_free(text);
+    gst_element_post_message(
+        GST_ELEMENT(self),
+        gst_message_new_element(
+            GST_OBJECT(self), gst_structure_new("McastExpertInterface", "iface", G_TYPE_STRING, e.ifname.c_str(),
+                                                "ifindex", G_TYPE_UINT, e.ifindex, "change", G_TYPE_STRING,
+                                                describe(e.kind), "detail", G_TYPE_STRING, e.detail.c_str(), nullptr)));
+  }
+}
+
 // Waits for data, posting the timeout message as it falls due. FLOW_OK when there is something to read.
 static GstFlowReturn wait_for_data(GstMcastExpertSrc* self, MulticastReceiver& receiver) {
   auto* priv = self->priv;
@@ -1261,6 +1298,7 @@ static GstFlowReturn wait_for_data(GstMcastExpertSrc* self, MulticastReceiver& r
         priv->recheck.clear();
         refresh_live_settings(priv);
         continue;
+      case MulticastReceiver::WaitResult::InterfacesChanged: follow_interfaces(self, receiver); continue;
       case MulticastReceiver::WaitResult::TimedOut: break;
     }
     // Legs are checked by the next wait_timeout_ms(); a wait longer than poll() can take ends early: post only
@@ -1301,6 +1339,10 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
     if (!st.last_batch_full) {
       const GstFlowReturn waited = wait_for_data(self, receiver);
       if (waited != GST_FLOW_OK) return waited;
+    } else if (const gint64 now = g_get_monotonic_time(); now - st.interfaces_checked > kInterfaceCheckUs) {
+      // Busy reading, never waiting: still follow interface changes, a few times a second.
+      st.interfaces_checked = now;
+      if (receiver.interfaces_changed()) follow_interfaces(self, receiver);
     }
 
     refresh_live_settings(priv);

@@ -25,6 +25,7 @@ namespace {
 
 constexpr size_t kMaxDatagramV4 = 65507;  // 65535 - 20 (IPv4 header) - 8 (UDP header)
 constexpr size_t kMaxDatagramV6 = 65527;  // 65535 - 8: the IPv6 payload length excludes its own header
+constexpr size_t kFirstSocketPoll = 3;    // in wait()'s poll set: stop, recheck, the interface watcher, then sockets
 constexpr size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(timespec)) + 64;
 
 [[noreturn]] void invalid(const std::string& what, const std::string& hint) {
@@ -104,7 +105,7 @@ MulticastReceiver::MulticastReceiver(const ReceiverSettings& settings, const Int
   stats_.group_bytes = std::make_unique<ReceiverStats::Counter[]>(settings_.groups.size());
 
   plan_memberships(table);
-  stats_.leg_packets = std::make_unique<ReceiverStats::Counter[]>(memberships_.size());
+  stats_.leg_packets.resize(memberships_.size());
   // One socket per port, the port of the entries without their own first.
   std::vector<uint16_t> wanted;
   auto socket_for = [&](uint16_t port) {
@@ -155,6 +156,7 @@ void MulticastReceiver::plan_memberships(const InterfaceTable& table) {
         defaults = about_setting("iface", [&] { return default_receive_interfaces(table, family_); });
       on = defaults;
     }
+    const bool by_default = entry.interfaces.empty() && entry.scope.empty() && named.empty();
     for (const auto& iface : on) {
       if (family_ == Family::V6 && ipv6_disabled(iface.name))
         about_setting(entry.interfaces.empty() && entry.scope.empty() ? "iface" : "groups", [&] {
@@ -162,7 +164,10 @@ void MulticastReceiver::plan_memberships(const InterfaceTable& table) {
                       ".disable_ipv6 = 1): a join there can never receive anything",
                   "enable it (sysctl -w net.ipv6.conf." + iface.name + ".disable_ipv6=0) or name another interface");
         });
-      memberships_.push_back({g, entry.address, iface.index, iface.name});
+      Membership m{g, entry.address, iface.index, iface.name};
+      m.by_default = by_default;
+      m.up = iface.up;
+      memberships_.push_back(m);
     }
   }
 
@@ -287,9 +292,127 @@ void MulticastReceiver::join_all() {
         fail_join("cannot block source " + source.to_string() + " for " + where, err);
     }
   }
-  // What wait() polls: the two wakers (filled in per call), then every socket.
-  poll_fds_.assign(2 + sockets_.size(), pollfd{});
-  for (size_t i = 0; i < sockets_.size(); ++i) poll_fds_[2 + i] = {sockets_[i].get(), POLLIN, 0};
+  // What wait() polls: the two wakers (filled in per call), the interface watcher, then every socket.
+  poll_fds_.assign(kFirstSocketPoll + sockets_.size(), pollfd{});
+  poll_fds_[2] = {watcher_.fd(), POLLIN, 0};  // -1 (ignored by poll) without netlink
+  for (size_t i = 0; i < sockets_.size(); ++i) poll_fds_[kFirstSocketPoll + i] = {sockets_[i].get(), POLLIN, 0};
+}
+
+int MulticastReceiver::join_membership(const Membership& m, std::string& failed) const {
+  const int level = family_ == Family::V4 ? IPPROTO_IP : IPPROTO_IPV6;
+  const SocketOptions opt(sockets_[m.socket].get(), settings_.log);
+  const std::string where = m.group.to_string() + " on " + m.ifname;
+  int rc;
+  if (!settings_.sources.empty()) {
+    for (const auto& source : settings_.sources) {
+      const group_source_req req = source_request(m, source);
+      if ((rc = opt.set(level, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req, sizeof req,
+                        where + " from " + source.to_string())) != 0 &&
+          rc != EADDRINUSE) {
+        failed = "join " + where + " for source " + source.to_string();
+        return rc;
+      }
+    }
+    return 0;
+  }
+  group_req req{};
+  req.gr_interface = m.ifindex;
+  m.group.to_sockaddr(0, req.gr_group);
+  if ((rc = opt.set(level, MCAST_JOIN_GROUP, "MCAST_JOIN_GROUP", &req, sizeof req, where)) != 0 && rc != EADDRINUSE) {
+    failed = "join " + where;
+    return rc;
+  }
+  for (const auto& source : settings_.block_sources) {
+    const group_source_req block = source_request(m, source);
+    if ((rc = opt.set(level, MCAST_BLOCK_SOURCE, "MCAST_BLOCK_SOURCE", &block, sizeof block,
+                      where + " blocking " + source.to_string())) != 0 &&
+        rc != EADDRINUSE) {
+      failed = "block " + source.to_string() + " for " + where;
+      return rc;
+    }
+  }
+  return 0;
+}
+
+void MulticastReceiver::leave_membership(const Membership& m) const {
+  // On an interface that is gone the kernel has dropped the join already; the socket's own record goes with this.
+  group_req req{};
+  req.gr_interface = m.ifindex;
+  m.group.to_sockaddr(0, req.gr_group);
+  const SocketOptions opt(sockets_[m.socket].get(), settings_.log);
+  opt.set(family_ == Family::V4 ? IPPROTO_IP : IPPROTO_IPV6, MCAST_LEAVE_GROUP, "MCAST_LEAVE_GROUP", &req, sizeof req,
+          m.group.to_string() + " on " + m.ifname + " (index " + std::to_string(m.ifindex) + ")");
+}
+
+std::vector<InterfaceEvent> MulticastReceiver::follow_interfaces(const InterfaceTable& table, bool join_new) {
+  std::vector<InterfaceEvent> events;
+  auto note = [&](InterfaceEvent::Kind kind, const std::string& ifname, unsigned index, const std::string& detail) {
+    for (const auto& e : events)
+      if (e.kind == kind && e.ifname == ifname) return;
+    events.push_back({kind, ifname, index, detail});
+  };
+  auto rejoin = [&](Membership& m, unsigned index) {
+    m.ifindex = index;
+    std::string failed;
+    const int rc = join_membership(m, failed);
+    m.present = rc == 0;
+    if (rc != 0) m.ifindex = 0;
+    return rc == 0 ? std::string() : "cannot " + failed + ": " + std::strerror(rc);
+  };
+  for (auto& m : memberships_) {
+    const NetInterface* now = table.by_name(m.ifname);
+    if (now == nullptr) {
+      if (!m.present) continue;
+      leave_membership(m);
+      m.present = false;
+      m.ifindex = 0;
+      note(m.by_default ? InterfaceEvent::Kind::Dropped : InterfaceEvent::Kind::Gone, m.ifname, 0,
+           m.by_default ? "left; joined again if it comes back" : "joined again by name if it comes back");
+      continue;
+    }
+    if (!m.present || now->index != m.ifindex) {
+      const bool was_present = m.present;
+      if (m.present) leave_membership(m);
+      const std::string error = rejoin(m, now->index);
+      m.up = now->up;
+      const auto kind = m.by_default && !was_present ? InterfaceEvent::Kind::Joined : InterfaceEvent::Kind::Recreated;
+      note(kind, m.ifname, now->index, error.empty() ? "joined again on index " + std::to_string(now->index) : error);
+      continue;
+    }
+    if (m.up && !now->up) {
+      m.up = false;
+      note(InterfaceEvent::Kind::Down, m.ifname, now->index, "nothing arrives by it until it is back");
+    } else if (!m.up && now->up) {
+      m.up = true;
+      note(InterfaceEvent::Kind::Up, m.ifname, now->index, "the kernel reports the joins again");
+    }
+  }
+  if (!join_new) return events;
+  // The default interfaces: one that appeared since, and qualifies, is joined by every group that uses them.
+  std::vector<NetInterface> qualifying;
+  try {
+    qualifying = default_receive_interfaces(table, family_);
+  } catch (const Error&) {
+    return events;  // none at all now
+  }
+  for (const auto& iface : qualifying) {
+    const bool known = std::any_of(memberships_.begin(), memberships_.end(),
+                                   [&](const Membership& m) { return m.by_default && m.ifname == iface.name; });
+    if (known) continue;
+    for (size_t g = 0; g < settings_.groups.size(); ++g) {
+      const auto model = std::find_if(memberships_.begin(), memberships_.end(),
+                                      [&](const Membership& m) { return m.by_default && m.group_index == g; });
+      if (model == memberships_.end()) continue;
+      Membership m = *model;
+      m.ifname = iface.name;
+      m.up = iface.up;
+      const std::string error = rejoin(m, iface.index);
+      memberships_.push_back(m);
+      stats_.leg_packets.emplace_back();
+      note(InterfaceEvent::Kind::Joined, iface.name, iface.index, error.empty() ? "joined" : error);
+    }
+  }
+  return events;
 }
 
 void ReceiveSlot::copy(size_t offset, size_t len, uint8_t* out) const {
@@ -315,6 +438,10 @@ MulticastReceiver::WaitResult MulticastReceiver::wait(int timeout_ms, const Wake
     if (n == 0) return WaitResult::TimedOut;
     if (poll_fds_[0].revents != 0) return WaitResult::Stopped;
     if (poll_fds_[1].revents != 0) return WaitResult::Recheck;
+    if (poll_fds_[2].revents != 0) {
+      if (watcher_.drain()) return WaitResult::InterfacesChanged;
+      if (n == 1) continue;  // only netlink chatter that changes nothing here
+    }
     return WaitResult::Readable;
   }
 }

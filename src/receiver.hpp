@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include "address_list.hpp"
 #include "interface_table.hpp"
+#include "link_watch.hpp"
 #include "socket_options.hpp"
 #include "unique_fd.hpp"
 #include "verdict.hpp"
@@ -45,8 +47,11 @@ struct Membership {
   IpAddress group;
   unsigned ifindex;
   std::string ifname;
-  uint16_t port = 0;  // as bound
-  size_t socket = 0;  // which of the receiver's sockets
+  uint16_t port = 0;        // as bound
+  size_t socket = 0;        // which of the receiver's sockets
+  bool by_default = false;  // on a default interface (no iface): dropped when it goes away
+  bool present = true;      // the interface exists (and the join holds); false: gone, ifindex 0
+  bool up = true;           // its link was up when last looked at
 };
 
 // One datagram's place in a batch. The caller fills `data` and `capacity`; receive() fills the rest.
@@ -82,7 +87,7 @@ struct ReceiverStats {
   Counter packets, bytes;
   std::array<Counter, kVerdictCount> by_verdict;          // datagrams judged so, by Verdict (Accepted unused)
   std::unique_ptr<Counter[]> group_packets, group_bytes;  // per group, by group_index
-  std::unique_ptr<Counter[]> leg_packets;                 // per membership (leg): datagrams accepted
+  std::deque<Counter> leg_packets;                        // per membership (leg): datagrams accepted
   int granted_buffer_size = 0;
   const Counter& rejected(Verdict v) const { return by_verdict[static_cast<size_t>(v)]; }
   uint64_t rejected() const {
@@ -113,11 +118,24 @@ class MulticastReceiver {
   // The largest datagram the family allows (65507 for IPv4, 65527 for IPv6).
   size_t max_datagram() const noexcept;
 
-  enum class WaitResult { Readable, Stopped, Recheck, TimedOut };
+  enum class WaitResult { Readable, Stopped, Recheck, InterfacesChanged, TimedOut };
   // Blocks until a datagram is waiting (Readable), `stop` is woken (Stopped: the caller is asked to stop),
-  // `recheck` is woken (Recheck: something the caller waits by changed, such as its timeout), or timeout_ms passes
-  // (-1: no timeout). Neither waker is cleared here.
+  // `recheck` is woken (Recheck: something the caller waits by changed, such as its timeout), the kernel reports an
+  // interface or address change (InterfacesChanged: call follow_interfaces), or timeout_ms passes (-1: no
+  // timeout). Neither waker is cleared here.
   WaitResult wait(int timeout_ms, const Waker& stop, const Waker& recheck);
+
+  // Without waiting: whether the kernel reported an interface or address change since the last call (for a
+  // caller busy reading, which does not wait).
+  bool interfaces_changed() noexcept { return watcher_.drain(); }
+
+  // Brings the joins in line with the interfaces as they are now: an interface deleted and made again under the
+  // same name is joined again by name on its new index; one gone is marked so (a default one is left); with the
+  // default interfaces and `join_new`, a new one that qualifies is joined; link down and up are noted. Returns what
+  // changed, once per interface, for the caller to report. May append memberships (never removes or reorders
+  // them), so the caller must hold whatever lock guards readers of memberships() and stats(); without `join_new`
+  // the list stays as it is (the merging of redundant legs counts its legs at start).
+  std::vector<InterfaceEvent> follow_interfaces(const InterfaceTable& table, bool join_new);
 
   // Reads up to `count` waiting datagrams without blocking (one system call per socket that has some; the socket
   // read first takes turns, so a busy port cannot starve another) and judges each. Returns how many slots were
@@ -131,6 +149,8 @@ class MulticastReceiver {
   void plan_memberships(const InterfaceTable& table);
   void open_socket(size_t index, uint16_t port);
   void join_all();
+  int join_membership(const Membership& m, std::string& failed) const;
+  void leave_membership(const Membership& m) const;
   size_t receive_from(size_t socket, ReceiveSlot* slots, size_t count, size_t first_scratch);
   void judge(ReceiveSlot& slot, size_t socket, const std::optional<IpAddress>& destination) const;
   bool is_own_address(const IpAddress& sender) const;
@@ -147,6 +167,7 @@ class MulticastReceiver {
   std::vector<IpAddress> own_addresses_;  // this host's addresses on non-loopback interfaces, for loop=false
   std::vector<unsigned> loopback_indexes_;
   ReceiverStats stats_;
+  LinkWatcher watcher_;
 
   // Per-slot scratch for recvmmsg, sized at construction: no allocation while receiving.
   struct Scratch;

@@ -1,6 +1,7 @@
 // mcastexpertsrc in the lab's multihomed topology: rx has eth0 on LAN A (with txa) and eth1 on LAN B (with txb).
 // Senders are plain sockets, so these tests prove the receiver alone.
 #include <gst/net/gstnetaddressmeta.h>
+#include <net/if.h>
 
 #include <set>
 
@@ -700,6 +701,131 @@ TEST(SrcPacked, TsdemuxDecodesAStreamReceivedPacked) {
   EXPECT_GE(decoded.first.load(), 95u) << "Opus frames decoded out of 100 sent";
   EXPECT_GT(packets.second.load(), 1316u) << "no buffer held more than one datagram: nothing was packed";
   EXPECT_LT(packets.first.load(), 100u) << "one buffer per datagram: nothing was packed";
+}
+
+// --- following interfaces that change while PLAYING ---
+
+// A veth from rx (hot end `name`, 10.77.N.1) to txa (`name`p, 10.77.N.2), both up.
+static void make_hot_link(const std::string& name, int subnet) {
+  const std::string net = "10.77." + std::to_string(subnet) + ".";
+  run_in("rx", "ip link add " + name + " type veth peer name " + name + "p netns txa && ip addr add " + net +
+                   "1/24 dev " + name + " && ip link set " + name + " up");
+  run_in("txa", "ip addr add " + net + "2/24 dev " + name + "p && ip link set " + name + "p up");
+}
+
+static unsigned index_in(const std::string& host, const std::string& ifname) {
+  lab::InHost in(host);
+  return if_nametoindex(ifname.c_str());
+}
+
+// Waits until a message of `type` containing `text` is posted (messages read while waiting are kept in `seen`).
+static bool wait_for_message(Harness& h, GstMessageType type, const std::string& text, std::vector<std::string>& seen,
+                             std::chrono::milliseconds timeout = 2000ms) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    for (auto& m : h.messages(type)) seen.push_back(std::move(m));
+    for (const auto& m : seen)
+      if (m.find(text) != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+// Sends `payload` from txa by `ifname` every 50 ms until `rx` delivers it; how long that took (or 5 s: never).
+static std::chrono::milliseconds time_to_deliver(Harness& rx, const std::string& group, uint16_t port,
+                                                 const std::string& source, const std::string& ifname,
+                                                 const std::string& payload) {
+  const auto start = std::chrono::steady_clock::now();
+  RawSender tx("txa", source, index_in("txa", ifname));
+  while (std::chrono::steady_clock::now() - start < 5s) {
+    tx.send(group, port, payload);
+    if (GstBuffer* b = rx.pull(50ms)) {
+      const bool it = buffer_bytes(b) == payload;
+      gst_buffer_unref(b);
+      if (it) break;
+    }
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+TEST(SrcFollows, AnInterfaceDeletedAndMadeAgainIsJoinedAgainByName) {
+  make_hot_link("hot0", 62);
+  const auto port = next_port();
+  Harness rx("rx", src("groups=239.255.72.1 iface=hot0 port=" + std::to_string(port)));
+  ASSERT_TRUE(rx.play()) << rx.error();
+  EXPECT_LT(time_to_deliver(rx, "239.255.72.1", port, "10.77.62.2", "hot0p", "before"), 1000ms);
+  const unsigned old_index = index_in("rx", "hot0");
+  run_in("rx", "ip link del hot0");
+  std::vector<std::string> warnings;
+  EXPECT_TRUE(wait_for_message(rx, GST_MESSAGE_WARNING, "Interface hot0 is gone", warnings)) << warnings.size();
+  make_hot_link("hot0", 62);
+  const auto recreated = std::chrono::steady_clock::now();
+  EXPECT_NE(index_in("rx", "hot0"), old_index) << "the test meant a new index";
+  // Reported as an element message (the info message says the same in words: see the tests below).
+  bool message = false;
+  const auto end = std::chrono::steady_clock::now() + 2s;
+  while (!message && std::chrono::steady_clock::now() < end) {
+    for (GstStructure* m : rx.element_messages("McastExpertInterface")) {
+      if (std::string(gst_structure_get_string(m, "change")) == "recreated" &&
+          std::string(gst_structure_get_string(m, "iface")) == "hot0")
+        message = true;
+      gst_structure_free(m);
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(message) << "no McastExpertInterface message saying hot0 was recreated";
+  const auto delivered = time_to_deliver(rx, "239.255.72.1", port, "10.77.62.2", "hot0p", "after");
+  EXPECT_LT(std::chrono::steady_clock::now() - recreated, 1500ms)
+      << "datagrams flowed again only after " << delivered.count() << " ms of sending";
+  EXPECT_LT(delivered, 1000ms);
+  run_in("rx", "ip link del hot0");
+}
+
+TEST(SrcFollows, LinkDownWarnsAndBackUpInformsAndDelivers) {
+  make_hot_link("hot1", 63);
+  const auto port = next_port();
+  Harness rx("rx", src("groups=239.255.72.2 iface=hot1 port=" + std::to_string(port)));
+  ASSERT_TRUE(rx.play()) << rx.error();
+  EXPECT_LT(time_to_deliver(rx, "239.255.72.2", port, "10.77.63.2", "hot1p", "before"), 1000ms);
+  std::vector<std::string> warnings, infos;
+  run_in("rx", "ip link set hot1 down");
+  EXPECT_TRUE(wait_for_message(rx, GST_MESSAGE_WARNING, "Interface hot1 is down", warnings));
+  run_in("rx", "ip link set hot1 up");
+  EXPECT_TRUE(wait_for_message(rx, GST_MESSAGE_INFO, "Interface hot1 is up", infos));
+  EXPECT_LT(time_to_deliver(rx, "239.255.72.2", port, "10.77.63.2", "hot1p", "after"), 1000ms);
+  run_in("rx", "ip link del hot1");
+}
+
+TEST(SrcFollows, TheDefaultJoinsAnInterfaceThatAppearsAndDropsOneThatGoes) {
+  const auto port = next_port();
+  Harness rx("rx", src("groups=239.255.72.3 port=" + std::to_string(port)));
+  ASSERT_TRUE(rx.play()) << rx.error();
+  make_hot_link("hot2", 64);
+  std::vector<std::string> infos;
+  EXPECT_TRUE(wait_for_message(rx, GST_MESSAGE_INFO, "Interface hot2 is joined", infos));
+  EXPECT_LT(time_to_deliver(rx, "239.255.72.3", port, "10.77.64.2", "hot2p", "by hot2"), 1000ms);
+  auto legs_on = [&](const std::string& ifname) {
+    GstStructure* stats = rx.stats();
+    const GValue* legs = gst_structure_get_value(stats, "legs");
+    guint index = 0;
+    bool found = false;
+    for (guint i = 0; i < gst_value_array_get_size(legs); ++i) {
+      const GstStructure* leg = gst_value_get_structure(gst_value_array_get_value(legs, i));
+      if (ifname == gst_structure_get_string(leg, "iface")) {
+        found = true;
+        gst_structure_get_uint(leg, "ifindex", &index);
+      }
+    }
+    gst_structure_free(stats);
+    return found ? static_cast<int>(index) : -1;
+  };
+  EXPECT_EQ(legs_on("hot2"), static_cast<int>(index_in("rx", "hot2"))) << "stats do not show the new leg";
+  run_in("rx", "ip link del hot2");
+  EXPECT_TRUE(wait_for_message(rx, GST_MESSAGE_INFO, "Interface hot2 is dropped", infos));
+  EXPECT_EQ(legs_on("hot2"), 0) << "a dropped leg reads index 0";
+  // The others still deliver.
+  send_from_txa("239.255.72.3", port, "still", 1);
+  EXPECT_EQ(rx.drain(), tags("still", 1));
 }
 
 int main(int argc, char** argv) {
