@@ -1251,7 +1251,7 @@ static void follow_interfaces(GstMcastExpertSrc* self, MulticastReceiver& receiv
   auto* priv = self->priv;
   std::vector<InterfaceEvent> events;
   try {
-    const InterfaceTable table = InterfaceTable::from_system();
+    const InterfaceTable table = receiver.interfaces_now();
     std::lock_guard<std::mutex> lock(priv->state_lock);
     RunningState& running = *priv->running;
     events = receiver.follow_interfaces(table, running.merger == nullptr);

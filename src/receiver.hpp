@@ -19,6 +19,7 @@
 #include "address_list.hpp"
 #include "interface_table.hpp"
 #include "link_watch.hpp"
+#include "netns.hpp"
 #include "socket_options.hpp"
 #include "unique_fd.hpp"
 #include "verdict.hpp"
@@ -136,6 +137,11 @@ class MulticastReceiver {
   // them), so the caller must hold whatever lock guards readers of memberships() and stats(); without `join_new`
   // the list stays as it is (the merging of redundant legs counts its legs at start).
   std::vector<InterfaceEvent> follow_interfaces(const InterfaceTable& table, bool join_new);
+  // The interfaces as they are now, in the network namespace the receiver was made in (whichever thread asks).
+  // Throws Error(Resource) if they cannot be read.
+  InterfaceTable interfaces_now() const {
+    return netns_.run([] { return InterfaceTable::from_system(); });
+  }
 
   // Reads up to `count` waiting datagrams without blocking (one system call per socket that has some; the socket
   // read first takes turns, so a busy port cannot starve another) and judges each. Returns how many slots were
@@ -168,6 +174,7 @@ class MulticastReceiver {
   std::vector<unsigned> loopback_indexes_;
   ReceiverStats stats_;
   LinkWatcher watcher_;
+  NetnsPin netns_;
 
   // Per-slot scratch for recvmmsg, sized at construction: no allocation while receiving.
   struct Scratch;
