@@ -142,6 +142,26 @@ void post_error(GstElement* element, const Error& e, GstResourceError open_error
                            g_strdup(debug.c_str()), __FILE__, GST_FUNCTION, __LINE__);
 }
 
+void post_interface_events(GstElement* element, const std::vector<mcastexpert::InterfaceEvent>& events,
+                           GstResourceError code) {
+  using Kind = mcastexpert::InterfaceEvent::Kind;
+  for (const auto& e : events) {
+    const bool bad = e.kind == Kind::Down || e.kind == Kind::Gone || e.detail.rfind("cannot", 0) == 0;
+    const std::string text = "Interface " + e.ifname + " is " + describe(e.kind) + ": " + e.detail;
+    // gst-launch prints an info message's debug part only, so the text goes in both.
+    gst_element_message_full(
+        element, bad ? GST_MESSAGE_WARNING : GST_MESSAGE_INFO, GST_RESOURCE_ERROR, code, g_strdup(text.c_str()),
+        g_strdup(bad ? "the element keeps running and follows the interface by its name" : text.c_str()), __FILE__,
+        GST_FUNCTION, __LINE__);
+    gst_element_post_message(
+        element, gst_message_new_element(
+                     GST_OBJECT(element),
+                     gst_structure_new("McastExpertInterface", "iface", G_TYPE_STRING, e.ifname.c_str(), "ifindex",
+                                       G_TYPE_UINT, e.ifindex, "change", G_TYPE_STRING, describe(e.kind), "detail",
+                                       G_TYPE_STRING, e.detail.c_str(), nullptr)));
+  }
+}
+
 bool report_refused_value(GstElement* element, const RefusedValues& refused) {
   if (refused.empty()) return false;
   const auto& [property, why] = *refused.begin();

@@ -9,8 +9,10 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "error.hpp"
+#include "link_watch.hpp"
 #include "socket_options.hpp"
 
 namespace mcastexpert_plugin {
@@ -81,6 +83,12 @@ void post_error(GstElement* element, const mcastexpert::Error& e, GstResourceErr
 
 // If a setter refused a value, posts the error that says so and returns true. No lock held, as for post_error.
 bool report_refused_value(GstElement* element, const RefusedValues& refused);
+
+// Reports interface changes an element followed: a warning when nothing can pass by an interface (down, gone, or
+// not usable again yet), an info message when it can again, and for each a "McastExpertInterface" element message
+// (iface, ifindex, change, detail) for applications to act on. `code` is RESOURCE_ERROR_READ or _WRITE.
+void post_interface_events(GstElement* element, const std::vector<mcastexpert::InterfaceEvent>& events,
+                           GstResourceError code);
 
 // "what is wrong. Fix: how to fix it" — how every core error reads in a message.
 std::string describe(const mcastexpert::Error& e);

@@ -84,7 +84,8 @@ constexpr guint kMaxPacingBurst = 1024;
 constexpr gboolean kDefaultGso = TRUE;
 constexpr guint64 kMaxMaxRate = G_GUINT64_CONSTANT(1000000000000);  // 1 Tbit/s
 constexpr gint64 kBehindWarningNs = 20 * GST_MSECOND;               // a burst this late means pacing cannot keep up
-constexpr gint64 kCatchUpAfterNs = 150 * GST_USECOND;               // later than this is more than a late wake-up
+constexpr gint64 kInterfaceCheckNs = 50 * GST_MSECOND;  // how often a sending sink looks for interface changes
+constexpr gint64 kCatchUpAfterNs = 150 * GST_USECOND;   // later than this is more than a late wake-up
 
 enum Pacing { PACING_NONE, PACING_SPREAD, PACING_RATE };
 
@@ -174,9 +175,10 @@ struct StreamingState {
   std::vector<size_t> sizes;                          // per datagram of the batch, for the schedule
   bool warned_behind = false;
   PreciseWaiter waiter;
-  int64_t last_sent_ns = 0;       // monotonic: when the last paced burst left
-  int64_t last_due_ns = 0;        // and when it was due
-  int64_t rate_window_start = 0;  // monotonic ns
+  int64_t last_sent_ns = 0;        // monotonic: when the last paced burst left
+  int64_t last_due_ns = 0;         // and when it was due
+  int64_t interfaces_checked = 0;  // monotonic ns: when the sink last looked for interface changes
+  int64_t rate_window_start = 0;   // monotonic ns
   uint64_t rate_window_bytes = 0;
 };
 
@@ -917,11 +919,30 @@ static void measure_rate(RunningState& running, StreamingState& st, uint64_t byt
   st.rate_window_bytes = 0;
 }
 
+// A few times a second, while sending: the kernel's interface and address changes are followed (a re-created
+// interface or a new address gets a new socket) and reported. On the streaming thread, which alone sends.
+static void follow_interfaces(GstMcastExpertSink* self) {
+  auto* priv = self->priv;
+  StreamingState& st = priv->streaming;
+  const int64_t now = monotonic_ns();
+  if (now - st.interfaces_checked < kInterfaceCheckNs) return;
+  st.interfaces_checked = now;
+  MulticastSender& sender = *priv->running->sender;
+  if (!sender.interfaces_changed()) return;
+  try {
+    mcastexpert_plugin::post_interface_events(GST_ELEMENT(self), sender.follow_interfaces(sender.interfaces_now()),
+                                              GST_RESOURCE_ERROR_WRITE);
+  } catch (const Error& e) {
+    GST_WARNING_OBJECT(self, "cannot read the interfaces after a change: %s", e.what());
+  }
+}
+
 // Sends the batch built by add_datagram (at once, or paced over `duration`) and reports what went wrong.
 static GstFlowReturn send_batch(GstMcastExpertSink* self, GstClockTime duration) {
   auto* priv = self->priv;
   StreamingState& st = priv->streaming;
   RunningState& running = *priv->running;
+  follow_interfaces(self);
   for (size_t i = 0; i < st.datagrams.size(); ++i) st.datagrams[i].iov = st.iovecs.data() + st.first_iovec[i];
   st.failures.clear();
   SendOutcome outcome;

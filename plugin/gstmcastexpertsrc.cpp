@@ -1261,22 +1261,7 @@ static void follow_interfaces(GstMcastExpertSrc* self, MulticastReceiver& receiv
     GST_WARNING_OBJECT(self, "cannot read the interfaces after a change: %s", e.what());
     return;
   }
-  for (const auto& e : events) {
-    const bool bad = e.kind == InterfaceEvent::Kind::Down || e.kind == InterfaceEvent::Kind::Gone ||
-                     e.detail.rfind("cannot", 0) == 0;
-    gchar* text = g_strdup_printf("Interface %s is %s: %s", e.ifname.c_str(), describe(e.kind), e.detail.c_str());
-    if (bad)
-      GST_ELEMENT_WARNING(self, RESOURCE, READ, ("%s", text), ("the element keeps running and follows the interface"));
-    else
-      GST_ELEMENT_INFO(self, RESOURCE, READ, ("%s", text), ("%s", text));
-    g_free(text);
-    gst_element_post_message(
-        GST_ELEMENT(self),
-        gst_message_new_element(
-            GST_OBJECT(self), gst_structure_new("McastExpertInterface", "iface", G_TYPE_STRING, e.ifname.c_str(),
-                                                "ifindex", G_TYPE_UINT, e.ifindex, "change", G_TYPE_STRING,
-                                                describe(e.kind), "detail", G_TYPE_STRING, e.detail.c_str(), nullptr)));
-  }
+  mcastexpert_plugin::post_interface_events(GST_ELEMENT(self), events, GST_RESOURCE_ERROR_READ);
 }
 
 // Waits for data, posting the timeout message as it falls due. FLOW_OK when there is something to read.

@@ -19,6 +19,9 @@ namespace mcastexpert {
 struct MulticastSender::EgressSocket {
   Egress info;
   UniqueFd fd;
+  IpAddress for_group;  // the group its source address was chosen for (IPv6: link-local for link-scope groups)
+  bool present = true;  // its interface exists
+  bool up = true;       // its link was up when last looked at
   // The socket is connect()ed to the first destination it serves (a socket usually serves one): sends there name no
   // address, and the kernel reuses the route it looked up at connect() instead of making one per datagram (multicast
   // routes are not cached otherwise). Other destinations are named on every send, which a connected UDP socket
@@ -184,6 +187,8 @@ std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::open_egress(cons
   auto egress = std::make_shared<EgressSocket>();
   egress->info = {iface, bound, bound_port(fd.get()), from_route};
   egress->fd = std::move(fd);
+  egress->for_group = for_group;
+  egress->up = iface.up;
   opt.log("bound to " + bound.to_string() + " port " + std::to_string(egress->info.source_port));
   return egress;
 }
@@ -438,6 +443,80 @@ SendOutcome MulticastSender::send(const Datagram* datagrams, size_t count, std::
     if (out.interrupted) break;
   }
   return out;
+}
+
+std::vector<InterfaceEvent> MulticastSender::follow_interfaces(const InterfaceTable& table) {
+  std::vector<InterfaceEvent> events;
+  std::lock_guard<std::mutex> lock(lock_);
+  std::vector<std::pair<std::shared_ptr<EgressSocket>, std::shared_ptr<EgressSocket>>> replaced;  // old, new
+  for (auto& e : egresses_) {
+    const std::string name = e->info.iface.name;
+    const NetInterface* now = table.by_name(name);
+    if (now == nullptr) {
+      if (e->present)
+        events.push_back({InterfaceEvent::Kind::Gone, name, 0,
+                          "datagrams by it fail and are counted (send-errors) until it is back"});
+      e->present = false;
+      continue;
+    }
+    const bool recreated = !e->present || now->index != e->info.iface.index;
+    const bool readdressed = !recreated && !now->has_address(e->info.source);
+    if (recreated || readdressed) {
+      // The old socket is pinned to an index or bound to an address that is no more: a new one takes its place
+      // (and its port, once the old one lets go of it).
+      e->fd.reset();
+      std::shared_ptr<EgressSocket> fresh;
+      std::string detail;
+      try {
+        fresh = open_egress(*now, e->for_group, e->info.from_route);
+        detail = "sending by index " + std::to_string(now->index) + " from " + fresh->info.source.to_string();
+      } catch (const Error& err) {
+        detail = std::string("cannot send by it yet: ") + err.what();
+      }
+      events.push_back(
+          {recreated ? InterfaceEvent::Kind::Recreated : InterfaceEvent::Kind::Readdressed, name, now->index, detail});
+      e->present = fresh != nullptr;
+      if (fresh) replaced.emplace_back(e, fresh);
+      continue;
+    }
+    if (e->up && !now->up) {
+      e->up = false;
+      events.push_back({InterfaceEvent::Kind::Down, name, now->index,
+                        "datagrams by it fail and are counted (send-errors) until it is back"});
+    } else if (!e->up && now->up) {
+      e->up = true;
+      events.push_back({InterfaceEvent::Kind::Up, name, now->index, "sending by it again"});
+    }
+  }
+  if (replaced.empty()) return events;
+  auto swap_in = [&](std::vector<std::shared_ptr<EgressSocket>>& list) {
+    for (auto& e : list)
+      for (const auto& [old, fresh] : replaced)
+        if (e == old) e = fresh;
+  };
+  swap_in(egresses_);
+  swap_in(iface_egresses_);
+  // A new route list, its routes on the new sockets, their counters carried over (only this thread counts).
+  auto routes = std::make_shared<RouteList>();
+  for (const auto& r : *routes_) {
+    auto copy = std::make_shared<Route>();
+    copy->destination = r->destination;
+    copy->added_as = r->added_as;
+    copy->egress = r->egress;
+    for (const auto& [old, fresh] : replaced)
+      if (r->egress == old) copy->egress = fresh;
+    const IpAddress to = link_scoped(r->destination.group)
+                             ? r->destination.group.with_scope_id(copy->egress->info.iface.index)
+                             : r->destination.group;
+    copy->address_len = to.to_sockaddr(r->destination.port, copy->address);
+    copy->connected = copy->egress == r->egress && r->connected;
+    copy->packets.add(r->packets.get());
+    copy->bytes.add(r->bytes.get());
+    copy->errors.add(r->errors.get());
+    routes->push_back(std::move(copy));
+  }
+  routes_ = std::move(routes);
+  return events;
 }
 
 std::vector<MulticastSender::RouteStats> MulticastSender::route_stats() const {

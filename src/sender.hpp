@@ -14,6 +14,8 @@
 
 #include "destination.hpp"
 #include "interface_table.hpp"
+#include "link_watch.hpp"
+#include "netns.hpp"
 #include "socket_options.hpp"
 #include "unique_fd.hpp"
 #include "waker.hpp"
@@ -93,6 +95,19 @@ class MulticastSender {
   // A socket whose queue is full is waited for, until it has room or `stop` is woken.
   SendOutcome send(const Datagram* datagrams, size_t count, std::vector<SendFailure>& failures, const Waker& stop);
 
+  // Without waiting: whether the kernel reported an interface or address change since the last call.
+  bool interfaces_changed() noexcept { return watcher_.drain(); }
+  // The interfaces as they are now, in the network namespace the sender was made in. Throws Error(Resource).
+  InterfaceTable interfaces_now() const {
+    return netns_.run([] { return InterfaceTable::from_system(); });
+  }
+  // Brings the egress sockets in line with the interfaces as they are now: an interface deleted and made again
+  // under the same name (a new index), or whose address the socket was bound to is gone, gets a new socket, bound
+  // to its address now and pinned to its index now; one gone is marked so (its sends fail and are counted until it
+  // is back); link down and up are noted. Call it from the sending thread (it replaces sockets send() uses).
+  // Returns what changed, once per interface.
+  std::vector<InterfaceEvent> follow_interfaces(const InterfaceTable& table);
+
   // Per route counters: packets, bytes, errors.
   struct RouteStats {
     Destination destination;
@@ -129,6 +144,8 @@ class MulticastSender {
   std::vector<std::shared_ptr<EgressSocket>> egresses_;        // every interface sent by
   std::vector<std::shared_ptr<EgressSocket>> iface_egresses_;  // those `iface` names, in its order
   std::shared_ptr<const RouteList> routes_;
+  LinkWatcher watcher_;
+  NetnsPin netns_;
 
   // The sending thread's own.
   bool gso_ = true;  // UDP_SEGMENT asked for and working here, until a send says otherwise

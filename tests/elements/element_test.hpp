@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 #include <linux/capability.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -596,6 +597,32 @@ inline void expect_errors_posted_with_no_lock_held(const char* factory, const ch
 }
 
 // gst_init once, for gtest's main.
+// A veth from rx (hot end `name`, 10.77.N.1) to txa (`name`p, 10.77.N.2), both up.
+inline void make_hot_link(const std::string& name, int subnet) {
+  const std::string net = "10.77." + std::to_string(subnet) + ".";
+  run_in("rx", "ip link add " + name + " type veth peer name " + name + "p netns txa && ip addr add " + net +
+                   "1/24 dev " + name + " && ip link set " + name + " up");
+  run_in("txa", "ip addr add " + net + "2/24 dev " + name + "p && ip link set " + name + "p up");
+}
+
+inline unsigned index_in(const std::string& host, const std::string& ifname) {
+  lab::InHost in(host);
+  return if_nametoindex(ifname.c_str());
+}
+
+// Waits until a message of `type` containing `text` is posted (messages read while waiting are kept in `seen`).
+inline bool wait_for_message(Harness& h, GstMessageType type, const std::string& text, std::vector<std::string>& seen,
+                             std::chrono::milliseconds timeout = 2000ms) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    for (auto& m : h.messages(type)) seen.push_back(std::move(m));
+    for (const auto& m : seen)
+      if (m.find(text) != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
 class GstEnvironment : public ::testing::Environment {
  public:
   void SetUp() override { gst_init(nullptr, nullptr); }

@@ -363,9 +363,15 @@ TEST(Sink, ADeadRouteWarnsOnceWhileTheOthersGoOnAndAllDeadWarnsAndResumes) {
   run_in("rx", "ip link set dead0 down");
   for (int i = 0; i < 5; ++i) EXPECT_EQ(h->push("still-" + std::to_string(i)), GST_FLOW_OK);
   EXPECT_EQ(payloads(lan_a).size(), 5u);
+  // One warning for the route's failure, one for the interface going down (the sink watches the interfaces).
   const auto warnings = h->messages(GST_MESSAGE_WARNING);
-  ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_NE(warnings[0].find("by dead0 failed"), std::string::npos) << warnings[0];
+  auto count = [&](const char* text) {
+    return std::count_if(warnings.begin(), warnings.end(),
+                         [&](const std::string& w) { return w.find(text) != std::string::npos; });
+  };
+  EXPECT_EQ(count("by dead0 failed"), 1) << warnings.size() << " warnings";
+  EXPECT_EQ(count("Interface dead0 is down"), 1) << warnings.size() << " warnings";
+  EXPECT_EQ(warnings.size(), 2u);
   EXPECT_GE(h->stat("send-errors"), 5u);
 
   // Every route dead for over a second: a warning, and the sink goes on; when the link is back, it sends again
@@ -375,9 +381,13 @@ TEST(Sink, ADeadRouteWarnsOnceWhileTheOthersGoOnAndAllDeadWarnsAndResumes) {
     ASSERT_EQ(lonely->push("void"), GST_FLOW_OK);
     std::this_thread::sleep_for(20ms);
   }
+  // The route's errno (again if it changes), the interface down, then, last, the second without any send.
   const auto lonely_warnings = lonely->messages(GST_MESSAGE_WARNING);
-  ASSERT_EQ(lonely_warnings.size(), 2u);  // the route's errno, then the second without any send
-  EXPECT_NE(lonely_warnings[1].find("Nothing could be sent for a second"), std::string::npos) << lonely_warnings[1];
+  ASSERT_GE(lonely_warnings.size(), 3u);
+  EXPECT_TRUE(std::any_of(lonely_warnings.begin(), lonely_warnings.end(),
+                          [](const std::string& w) { return w.find("Interface dead0 is down") != std::string::npos; }));
+  EXPECT_NE(lonely_warnings.back().find("Nothing could be sent for a second"), std::string::npos)
+      << lonely_warnings.back();
   EXPECT_TRUE(lonely->messages(GST_MESSAGE_ERROR).empty());
   const guint64 sent_before = lonely->stat("packets-sent");
   run_in("rx", "ip link set dead0 up");
@@ -386,7 +396,9 @@ TEST(Sink, ADeadRouteWarnsOnceWhileTheOthersGoOnAndAllDeadWarnsAndResumes) {
   EXPECT_EQ(lonely->stat("packets-sent"), sent_before + 1);
   const auto infos = lonely->messages(GST_MESSAGE_INFO);
   ASSERT_FALSE(infos.empty());
-  EXPECT_NE(infos.back().find("Sending again after"), std::string::npos) << infos.back();
+  EXPECT_TRUE(std::any_of(infos.begin(), infos.end(), [](const std::string& i) {
+    return i.find("Sending again after") != std::string::npos;
+  })) << infos.back();
 
   // With error-timeout, persistent failure is an error and the flow stops.
   auto strict =
@@ -723,6 +735,96 @@ TEST(SinkState, UnlockWakesASendBlockedOnAFullSocketBuffer) {
   EXPECT_TRUE(h->play()) << h->error();
   gst_element_set_state(h->element(), GST_STATE_NULL);
   run_in("rx", "ip link del slow0");
+}
+
+// --- following interfaces that change while PLAYING ---
+
+// Pushes `payload` every 20 ms until `rx` receives it, or `limit` passes; how long that took.
+static std::chrono::milliseconds time_to_arrive(Harness& h, RawReceiver& rx, const std::string& payload,
+                                                std::chrono::milliseconds limit = 3000ms) {
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < limit) {
+    h.push(payload);
+    bool got = false;
+    while (auto r = rx.receive(20ms)) got = got || r->payload == payload;
+    if (got) break;
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+// Pushes a datagram every 20 ms until a message of `type` with `text` is posted.
+static bool push_until_message(Harness& h, GstMessageType type, const std::string& text,
+                               std::vector<std::string>& seen) {
+  for (int i = 0; i < 100; ++i) {
+    h.push("meanwhile");
+    if (wait_for_message(h, type, text, seen, 20ms)) return true;
+  }
+  return false;
+}
+
+TEST(SinkFollows, AnInterfaceDeletedAndMadeAgainIsPinnedAgainByName) {
+  make_hot_link("hot3", 65);
+  const auto port = next_port();
+  auto h = start_sink("rx", "groups=239.255.73.1 iface=hot3 port=" + std::to_string(port));
+  {
+    RawReceiver before("txa", "239.255.73.1", port, index_in("txa", "hot3p"));
+    EXPECT_LT(time_to_arrive(*h, before, "before"), 1000ms);
+  }
+  run_in("rx", "ip link del hot3");
+  std::vector<std::string> warnings, infos;
+  EXPECT_TRUE(push_until_message(*h, GST_MESSAGE_WARNING, "Interface hot3 is gone", warnings));
+  EXPECT_GT(h->stat("send-errors"), 0u) << "the datagrams meanwhile are not counted";
+  make_hot_link("hot3", 65);
+  RawReceiver after("txa", "239.255.73.1", port, index_in("txa", "hot3p"));
+  EXPECT_LT(time_to_arrive(*h, after, "after"), 1000ms) << "not sending by the new hot3 within a second";
+  EXPECT_TRUE(push_until_message(*h, GST_MESSAGE_INFO, "Interface hot3 is recreated: sending by index", infos));
+  EXPECT_EQ(h->messages(GST_MESSAGE_ERROR).size(), 0u);
+  run_in("rx", "ip link del hot3");
+}
+
+TEST(SinkFollows, LinkDownCountsPerInterfaceWarnsAndResumes) {
+  make_hot_link("hot4", 66);
+  const auto port = next_port();
+  RawReceiver rx("txa", "239.255.73.2", port, index_in("txa", "hot4p"));
+  auto h = start_sink("rx", "groups=239.255.73.2 iface=hot4 port=" + std::to_string(port));
+  EXPECT_LT(time_to_arrive(*h, rx, "before"), 1000ms);
+  run_in("rx", "ip link set hot4 down");
+  std::vector<std::string> warnings, infos;
+  EXPECT_TRUE(push_until_message(*h, GST_MESSAGE_WARNING, "Interface hot4 is down", warnings));
+  GstStructure* stats = h->stats();
+  const GstStructure* iface =
+      gst_value_get_structure(gst_value_array_get_value(gst_structure_get_value(stats, "interfaces"), 0));
+  guint64 errors = 0;
+  gst_structure_get_uint64(iface, "errors", &errors);
+  EXPECT_GT(errors, 0u) << "hot4's failed datagrams are not in its interface stats";
+  gst_structure_free(stats);
+  run_in("rx", "ip link set hot4 up");
+  EXPECT_LT(time_to_arrive(*h, rx, "after"), 1000ms);
+  EXPECT_TRUE(push_until_message(*h, GST_MESSAGE_INFO, "Interface hot4 is up", infos));
+  EXPECT_EQ(h->messages(GST_MESSAGE_ERROR).size(), 0u);
+  run_in("rx", "ip link del hot4");
+}
+
+TEST(SinkFollows, AnAddressChangeMovesTheSourceAddress) {
+  make_hot_link("hot5", 67);
+  const auto port = next_port();
+  RawReceiver rx("txa", "239.255.73.3", port, index_in("txa", "hot5p"));
+  auto h = start_sink("rx", "groups=239.255.73.3 iface=hot5 port=" + std::to_string(port));
+  h->push("from .1");
+  auto first = rx.receive();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->sender, "10.77.67.1");
+  run_in("rx", "ip addr del 10.77.67.1/24 dev hot5 && ip addr add 10.77.67.9/24 dev hot5");
+  std::vector<std::string> infos;
+  EXPECT_TRUE(push_until_message(*h, GST_MESSAGE_INFO, "Interface hot5 is readdressed", infos));
+  while (rx.receive(50ms)) {
+  }
+  h->push("from .9");
+  auto moved = rx.receive();
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_EQ(moved->sender, "10.77.67.9");
+  EXPECT_EQ(moved->payload, "from .9");
+  run_in("rx", "ip link del hot5");
 }
 
 int main(int argc, char** argv) {

@@ -705,32 +705,6 @@ TEST(SrcPacked, TsdemuxDecodesAStreamReceivedPacked) {
 
 // --- following interfaces that change while PLAYING ---
 
-// A veth from rx (hot end `name`, 10.77.N.1) to txa (`name`p, 10.77.N.2), both up.
-static void make_hot_link(const std::string& name, int subnet) {
-  const std::string net = "10.77." + std::to_string(subnet) + ".";
-  run_in("rx", "ip link add " + name + " type veth peer name " + name + "p netns txa && ip addr add " + net +
-                   "1/24 dev " + name + " && ip link set " + name + " up");
-  run_in("txa", "ip addr add " + net + "2/24 dev " + name + "p && ip link set " + name + "p up");
-}
-
-static unsigned index_in(const std::string& host, const std::string& ifname) {
-  lab::InHost in(host);
-  return if_nametoindex(ifname.c_str());
-}
-
-// Waits until a message of `type` containing `text` is posted (messages read while waiting are kept in `seen`).
-static bool wait_for_message(Harness& h, GstMessageType type, const std::string& text, std::vector<std::string>& seen,
-                             std::chrono::milliseconds timeout = 2000ms) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    for (auto& m : h.messages(type)) seen.push_back(std::move(m));
-    for (const auto& m : seen)
-      if (m.find(text) != std::string::npos) return true;
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
 // Sends `payload` from txa by `ifname` every 50 ms until `rx` delivers it; how long that took (or 5 s: never).
 static std::chrono::milliseconds time_to_deliver(Harness& rx, const std::string& group, uint16_t port,
                                                  const std::string& source, const std::string& ifname,
