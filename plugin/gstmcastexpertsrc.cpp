@@ -88,6 +88,8 @@ constexpr gboolean kDefaultPreservePacketization = TRUE;
 constexpr gint64 kInterfaceCheckUs = 200000;  // how often a stream that never waits looks for interface changes
 constexpr gsize kMaxPackedBytes = 65536;      // with preserve-packetization=false: the largest buffer made of datagrams
 constexpr guint64 kDefaultTimeout = 0;
+constexpr guint kDefaultRejoinInterval = 0;  // s; off: a network with a querier needs none
+constexpr guint kMaxRejoinInterval = 3600;
 // Sized for video: a frame of uncompressed HD arrives as a burst of thousands of datagrams, which the OS default
 // (about 200 KiB) cannot hold while the streaming thread is busy downstream.
 constexpr gint kDefaultBufferSize = 8 * 1024 * 1024;
@@ -122,6 +124,7 @@ enum {
   PROP_BUFFER_SIZE,
   PROP_MTU,
   PROP_TIMEOUT,
+  PROP_REJOIN_INTERVAL,
   PROP_RETRIEVE_SENDER_ADDRESS,
   PROP_SKIP_FIRST_BYTES,
   PROP_REUSE,
@@ -142,6 +145,8 @@ const gchar* const kUriKeys[] = {"port",
                                  "buffer-size",
                                  "mtu",
                                  "timeout",
+                                 "rejoin-interval",
+                                 "rejoin-interval",
                                  "reuse",
                                  "loop",
                                  "batch-size",
@@ -195,6 +200,7 @@ struct SocketSettings {
 // What the streaming thread reads for every batch: these properties apply to the next datagram, in any state.
 struct LiveSettings {
   guint64 timeout = kDefaultTimeout;
+  guint rejoin_interval = kDefaultRejoinInterval;  // s
   gboolean retrieve_sender_address = kDefaultRetrieveSenderAddress;
   gint skip_first_bytes = kDefaultSkipFirstBytes;
 };
@@ -264,6 +270,7 @@ struct StreamingState {
   std::vector<gint64> leg_last_monotonic;  // with redundancy: by membership, when it last carried a datagram
   bool warned_skip = false;
   gint64 interfaces_checked = 0;  // monotonic µs: when a busy stream last looked for interface changes
+  gint64 next_rejoin = 0;         // monotonic µs: when rejoin-interval next leaves and joins again
 };
 
 }  // namespace
@@ -443,6 +450,25 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
           "timeout", "Timeout",
           "Post a GstUDPSrcTimeout element message after this many ns without data (0 = off; any state)", 0,
           G_MAXUINT64, kDefaultTimeout, kLive));
+  /**
+   * GstMcastExpertSrc:rejoin-interval:
+   *
+   * Every this many seconds, leave and join every group again, so that the host reports its memberships anew.
+   * An IGMP/MLD-snooping switch forwards a group to a port only while it remembers a report from it; it forgets
+   * after a few minutes (260 s by default) unless a querier on the network asks hosts to report again. On a network
+   * without a querier, where a stream stops after some minutes for no visible reason, set this below the switch's
+   * membership timeout (60 is a good value). 0, the default, never rejoins: with a querier (any router or a switch
+   * configured as one), memberships are refreshed by its queries. Between the leave and the join, some
+   * microseconds, a datagram may be missed. Changes in any state.
+   *
+   * Since: 0.3
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_REJOIN_INTERVAL,
+      g_param_spec_uint("rejoin-interval", "Rejoin interval",
+                        "Leave and join again every this many seconds, so snooping switches without a querier "
+                        "relearn the memberships (0 = never; any state)",
+                        0, kMaxRejoinInterval, kDefaultRejoinInterval, kLive));
   /**
    * GstMcastExpertSrc:retrieve-sender-address:
    *
@@ -639,6 +665,7 @@ static void read_setting(const Settings& s, guint prop_id, GValue* value) {
     case PROP_BUFFER_SIZE: g_value_set_int(value, s.socket.buffer_size); break;
     case PROP_MTU: g_value_set_uint(value, s.mtu); break;
     case PROP_TIMEOUT: g_value_set_uint64(value, s.live.timeout); break;
+    case PROP_REJOIN_INTERVAL: g_value_set_uint(value, s.live.rejoin_interval); break;
     case PROP_RETRIEVE_SENDER_ADDRESS: g_value_set_boolean(value, s.live.retrieve_sender_address); break;
     case PROP_PRESERVE_PACKETIZATION: g_value_set_boolean(value, s.preserve_packetization); break;
     case PROP_SKIP_FIRST_BYTES: g_value_set_int(value, s.live.skip_first_bytes); break;
@@ -674,6 +701,7 @@ static void write_setting(Settings& s, guint prop_id, const GValue* value) {
       break;
     case PROP_MTU: s.mtu = g_value_get_uint(value); break;
     case PROP_TIMEOUT: s.live.timeout = g_value_get_uint64(value); break;
+    case PROP_REJOIN_INTERVAL: s.live.rejoin_interval = g_value_get_uint(value); break;
     case PROP_RETRIEVE_SENDER_ADDRESS: s.live.retrieve_sender_address = g_value_get_boolean(value); break;
     case PROP_PRESERVE_PACKETIZATION: s.preserve_packetization = g_value_get_boolean(value); break;
     case PROP_SKIP_FIRST_BYTES: s.live.skip_first_bytes = g_value_get_int(value); break;
@@ -714,7 +742,7 @@ static void gst_mcastexpert_src_set_property(GObject* object, guint prop_id, con
                                                 access))
     return;
   // The live ones, applied now: the waiting streaming thread measures its timeout again, the pad renegotiates.
-  if (prop_id == PROP_TIMEOUT) priv->recheck.wake();
+  if (prop_id == PROP_TIMEOUT || prop_id == PROP_REJOIN_INTERVAL) priv->recheck.wake();
   if (prop_id == PROP_CAPS) gst_pad_mark_reconfigure(GST_BASE_SRC_PAD(self));
 }
 
@@ -1236,12 +1264,34 @@ static int timeout_message_due_ms(const StreamingState& st) {
   return poll_timeout_ms(remaining_ns(st.live.timeout, static_cast<uint64_t>(elapsed_us) * 1000));
 }
 
-// How long to wait: until the timeout message is due or a leg would be reported silent (-1: no limit).
-static int wait_timeout_ms(GstMcastExpertSrc* self) {
-  const int message = timeout_message_due_ms(*self->priv->streaming);
-  const int legs = check_legs(self);
-  if (message < 0) return legs;
-  return legs < 0 ? message : std::min(message, legs);
+// With rejoin-interval: leaves and joins again when it is time (and says when it next is, in ms; -1: never).
+static int rejoin_when_due(GstMcastExpertSrc* self, MulticastReceiver& receiver) {
+  StreamingState& st = *self->priv->streaming;
+  if (st.live.rejoin_interval == 0) return -1;
+  const gint64 now = g_get_monotonic_time();
+  const gint64 period = static_cast<gint64>(st.live.rejoin_interval) * G_USEC_PER_SEC;
+  if (st.next_rejoin == 0 || st.next_rejoin > now + period) st.next_rejoin = now + period;  // (re)started
+  if (now >= st.next_rejoin) {
+    const std::string failed = receiver.rejoin();
+    if (failed.empty())
+      GST_DEBUG_OBJECT(self, "left and joined every group again (rejoin-interval %u s)", st.live.rejoin_interval);
+    else
+      GST_ELEMENT_WARNING(
+          self, RESOURCE, READ, ("Rejoining failed: %s", failed.c_str()),
+          ("rejoin-interval %u s; the next attempt follows at the next interval", st.live.rejoin_interval));
+    st.next_rejoin = now + period;
+  }
+  return poll_timeout_ms(static_cast<uint64_t>(st.next_rejoin - now) * 1000);
+}
+
+// How long to wait: until the timeout message is due, a leg would be reported silent, or a rejoin is (-1: no
+// limit).
+static int wait_timeout_ms(GstMcastExpertSrc* self, MulticastReceiver& receiver) {
+  int wait = -1;
+  for (const int t :
+       {timeout_message_due_ms(*self->priv->streaming), check_legs(self), rejoin_when_due(self, receiver)})
+    if (t >= 0) wait = wait < 0 ? t : std::min(wait, t);
+  return wait;
 }
 
 // The kernel reported interface or address changes: the joins follow them (under state_lock, which the stats
@@ -1271,7 +1321,7 @@ static GstFlowReturn wait_for_data(GstMcastExpertSrc* self, MulticastReceiver& r
   while (true) {
     MulticastReceiver::WaitResult waited;
     try {
-      waited = receiver.wait(wait_timeout_ms(self), priv->stop, priv->recheck);
+      waited = receiver.wait(wait_timeout_ms(self, receiver), priv->stop, priv->recheck);
     } catch (const Error& e) {
       post_error(self, e, settings_snapshot(priv));
       return GST_FLOW_ERROR;
@@ -1328,6 +1378,7 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
       // Busy reading, never waiting: still follow interface changes, a few times a second.
       st.interfaces_checked = now;
       if (receiver.interfaces_changed()) follow_interfaces(self, receiver);
+      rejoin_when_due(self, receiver);
     }
 
     refresh_live_settings(priv);

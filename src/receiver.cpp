@@ -344,6 +344,21 @@ void MulticastReceiver::leave_membership(const Membership& m) const {
           m.group.to_string() + " on " + m.ifname + " (index " + std::to_string(m.ifindex) + ")");
 }
 
+std::string MulticastReceiver::rejoin() {
+  // All leaves first: a group joined on one interface by two sockets (two ports) leaves the interface only when
+  // both have let go, and only that makes the join that follows a report.
+  for (const auto& m : memberships_)
+    if (m.present) leave_membership(m);
+  std::string failures;
+  for (auto& m : memberships_) {
+    if (!m.present) continue;
+    std::string failed;
+    if (const int rc = join_membership(m, failed))
+      failures += (failures.empty() ? "" : "; ") + failed + ": " + std::strerror(rc);
+  }
+  return failures;
+}
+
 std::vector<InterfaceEvent> MulticastReceiver::follow_interfaces(const InterfaceTable& table, bool join_new) {
   std::vector<InterfaceEvent> events;
   auto note = [&](InterfaceEvent::Kind kind, const std::string& ifname, unsigned index, const std::string& detail) {

@@ -137,6 +137,11 @@ class MulticastReceiver {
   // them), so the caller must hold whatever lock guards readers of memberships() and stats(); without `join_new`
   // the list stays as it is (the merging of redundant legs counts its legs at start).
   std::vector<InterfaceEvent> follow_interfaces(const InterfaceTable& table, bool join_new);
+  // Leaves every join and joins it again at once, so that the host reports its memberships again: an IGMP/MLD
+  // snooping switch that forgot them (no querier asks) learns them anew. Between the leave and the join, some
+  // microseconds, a datagram may be missed. Returns the joins that failed, as text (empty: all held).
+  std::string rejoin();
+
   // The interfaces as they are now, in the network namespace the receiver was made in (whichever thread asks).
   // Throws Error(Resource) if they cannot be read.
   InterfaceTable interfaces_now() const {
