@@ -38,7 +38,7 @@ ensure_packages() {
 build() {
   if [ ! -f "$build_dir/build.ninja" ]; then
     say "Configuring $build_dir"
-    meson setup "$build_dir" "$top" --werror >/dev/null
+    meson setup "$build_dir" "$top" --werror ${meson_setup_args[@]+"${meson_setup_args[@]}"} >/dev/null
   fi
   say "Building"
   meson compile -C "$build_dir" >/dev/null || meson compile -C "$build_dir"

@@ -58,13 +58,13 @@ void PacingSchedule::catch_up(size_t first, int64_t now_ns, int64_t give_up_ns) 
   if (first >= due_.size() || now_ns <= due_[first]) return;
   const int64_t base = due_[first];
   const int64_t planned = busy_until_ns_ - base;  // what the rest was to take
-  double speed = 1;                               // with a rate ceiling, late datagrams only move later
+  double speed = kMaxCatchUp;
   if (now_ns - base > give_up_ns) {
     speed = 0;  // hopeless: all at once
-  } else if (settings_.max_rate == 0 && busy_until_ns_ > now_ns) {
+  } else if (settings_.max_rate > 0) {
+    return;  // the late bursts leave as soon as they can; the schedule, and so the rate, holds
+  } else if (busy_until_ns_ > now_ns) {
     speed = std::min(kMaxCatchUp, static_cast<double>(planned) / static_cast<double>(busy_until_ns_ - now_ns));
-  } else if (settings_.max_rate == 0) {
-    speed = kMaxCatchUp;
   }
   for (size_t i = first; i < due_.size(); ++i)
     due_[i] = speed == 0 ? now_ns : now_ns + static_cast<int64_t>(static_cast<double>(due_[i] - base) / speed);

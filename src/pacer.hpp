@@ -34,9 +34,9 @@ struct Burst {
   int64_t due_ns = 0;  // CLOCK_MONOTONIC time its first datagram is due
 };
 
-// How much faster than planned a late sender may go to catch up: a quarter, so that no window of the stream
-// carries much more than its share after a hiccup (a preemption, a late wake-up).
-constexpr double kMaxCatchUp = 1.25;
+// How much faster than planned a late sender may go to catch up: a fifth, so that no window of the stream carries
+// much more than its share after a hiccup (a preemption, a late wake-up); a millisecond lost takes five to win back.
+constexpr double kMaxCatchUp = 1.2;
 
 class PacingSchedule {
  public:
@@ -54,8 +54,10 @@ class PacingSchedule {
   Burst burst_at(size_t first) const noexcept;
 
   // The sender reached datagram `first` late, at `now_ns`: the rest of the batch is planned again from now. It is
-  // spread at most kMaxCatchUp times faster than planned (never faster than max_rate, when set), which may carry
-  // it past its planned end; more than `give_up_ns` behind, there is no catching up: the rest is due at once.
+  // spread at most kMaxCatchUp times faster than planned, which may carry it past its planned end. Under a rate
+  // ceiling nothing changes: the late bursts go as soon as they can, so the rate holds over any few milliseconds
+  // and no burst is larger than burst_max. More than `give_up_ns` behind, there is no catching up: the rest is due
+  // at once.
   void catch_up(size_t first, int64_t now_ns, int64_t give_up_ns) noexcept;
 
   // Forgets the previous batch (after a flush: what it would have taken is not waited for).

@@ -128,19 +128,19 @@ TEST(PacingSchedule, WithoutADurationSpreadSendsAtOnce) {
   for (const auto& b : bursts) EXPECT_EQ(b.due_ns, 7);
 }
 
-TEST(PacingSchedule, ALateSenderCatchesUpAtMostAQuarterFaster) {
+TEST(PacingSchedule, ALateSenderCatchesUpAtMostAFifthFaster) {
   PacingSchedule schedule(spread());
   const std::vector<size_t> sizes(400, 1316);  // 20 a millisecond over 20 ms
   schedule.plan(sizes.data(), sizes.size(), 20 * kMs, 0);
-  // Preempted for 5 ms at datagram 100 (due at 5 ms): the other 300 take 15 ms / 1.25 = 12 ms from 10 ms.
+  // Preempted for 5 ms at datagram 100 (due at 5 ms): the other 300 take 15 ms / 1.2 = 12.5 ms from 10 ms.
   schedule.catch_up(100, 10 * kMs, 20 * kMs);
   EXPECT_EQ(schedule.due_ns(100), 10 * kMs);
-  EXPECT_EQ(schedule.due_ns(399), 10 * kMs + static_cast<int64_t>((19.95 - 5) * kMs / 1.25));
-  EXPECT_EQ(schedule.busy_until_ns(), 22 * kMs);
-  for (int64_t t = 10 * kMs; t < 22 * kMs; t += kMs) {
+  EXPECT_NEAR(schedule.due_ns(399), 10 * kMs + (19.95 - 5) * kMs / 1.2, 1000);
+  EXPECT_NEAR(schedule.busy_until_ns(), 22.5 * kMs, 1000);
+  for (int64_t t = 10 * kMs; t < 23 * kMs; t += kMs) {
     size_t in_window = 0;
     for (size_t i = 100; i < 400; ++i) in_window += schedule.due_ns(i) >= t && schedule.due_ns(i) < t + kMs;
-    EXPECT_LE(in_window, 26u) << "at " << t;
+    EXPECT_LE(in_window, 25u) << "at " << t;
   }
   // A late start with time to spare: just enough faster to end on time.
   schedule.plan(sizes.data(), sizes.size(), 20 * kMs, 100 * kMs);
@@ -152,16 +152,21 @@ TEST(PacingSchedule, ALateSenderCatchesUpAtMostAQuarterFaster) {
   EXPECT_EQ(schedule.due_ns(399), 250 * kMs);
 }
 
-TEST(PacingSchedule, UnderARateCeilingALateSenderOnlyShifts) {
+TEST(PacingSchedule, UnderARateCeilingALateSenderKeepsTheSchedule) {
   PacingSettings s;
   s.mode = PacingMode::Rate;
   s.max_rate = 10000000;  // a 1250-byte datagram every ms
   PacingSchedule schedule(s);
   const std::vector<size_t> sizes(10, 1250);
   schedule.plan(sizes.data(), sizes.size(), 0, 0);
+  // Late by 4 ms at datagram 3: the schedule stands (the late ones go as soon as they can, in bursts of at most
+  // burst_max), so the rate over the whole holds.
   schedule.catch_up(3, 7 * kMs, 20 * kMs);
-  for (size_t i = 3; i < 10; ++i) EXPECT_EQ(schedule.due_ns(i), 7 * kMs + static_cast<int64_t>(i - 3) * kMs);
-  EXPECT_EQ(schedule.busy_until_ns(), 14 * kMs);
+  for (size_t i = 3; i < 10; ++i) EXPECT_EQ(schedule.due_ns(i), static_cast<int64_t>(i) * kMs);
+  EXPECT_EQ(schedule.busy_until_ns(), 10 * kMs);
+  // Hopelessly late: at once.
+  schedule.catch_up(3, 40 * kMs, 20 * kMs);
+  EXPECT_EQ(schedule.due_ns(9), 40 * kMs);
 }
 
 TEST(PacingWait, WakesOnTimeAndStopsAtOnce) {
