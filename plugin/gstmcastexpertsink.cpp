@@ -18,6 +18,10 @@
  * route is counted and reported once while the others go on; when nothing could be sent for a second, the element
  * warns once, keeps trying and says when it sends again (#GstMcastExpertSink:error-timeout makes it an error).
  *
+ * With #GstMcastExpertSink:pacing a list's datagrams are spread over its duration or held to
+ * #GstMcastExpertSink:max-rate. Interfaces are followed while it runs (re-created: re-pinned; new address:
+ * rebound), each change posted as a `McastExpertInterface` element message.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 audiotestsrc ! audioconvert ! rtpL16pay ! mcastexpertsink groups=239.255.0.1

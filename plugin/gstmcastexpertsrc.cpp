@@ -19,6 +19,10 @@
  * (string). Datagrams read together go downstream as one buffer list; each has its own timestamp, the running time
  * at which the kernel received it.
  *
+ * The element follows its interfaces while it runs: one deleted and made again under the same name is joined again
+ * on its new index, and with the default interfaces new ones are joined and vanished ones dropped; each change is
+ * posted as a `McastExpertInterface` element message (and a warning or info message).
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 mcastexpertsrc groups=239.255.0.1 port=5004 ! fakesink dump=true
