@@ -60,15 +60,15 @@ void PacingSchedule::catch_up(size_t first, int64_t now_ns, int64_t give_up_ns) 
   const int64_t planned = busy_until_ns_ - base;  // what the rest was to take
   double speed = kMaxCatchUp;
   if (now_ns - base > give_up_ns) {
-    speed = 0;  // hopeless: all at once
+    speed = 1;  // too far behind to win it back: go on from here at the planned pace, never in one burst
   } else if (settings_.max_rate > 0) {
     return;  // the late bursts leave as soon as they can; the schedule, and so the rate, holds
   } else if (busy_until_ns_ > now_ns) {
     speed = std::min(kMaxCatchUp, static_cast<double>(planned) / static_cast<double>(busy_until_ns_ - now_ns));
   }
   for (size_t i = first; i < due_.size(); ++i)
-    due_[i] = speed == 0 ? now_ns : now_ns + static_cast<int64_t>(static_cast<double>(due_[i] - base) / speed);
-  busy_until_ns_ = speed == 0 ? now_ns : std::max(now_ns + static_cast<int64_t>(planned / speed), due_.back());
+    due_[i] = now_ns + static_cast<int64_t>(static_cast<double>(due_[i] - base) / speed);
+  busy_until_ns_ = std::max(now_ns + static_cast<int64_t>(static_cast<double>(planned) / speed), due_.back());
 }
 
 int64_t monotonic_ns() noexcept {

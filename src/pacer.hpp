@@ -56,8 +56,8 @@ class PacingSchedule {
   // The sender reached datagram `first` late, at `now_ns`: the rest of the batch is planned again from now. It is
   // spread at most kMaxCatchUp times faster than planned, which may carry it past its planned end. Under a rate
   // ceiling nothing changes: the late bursts go as soon as they can, so the rate holds over any few milliseconds
-  // and no burst is larger than burst_max. More than `give_up_ns` behind, there is no catching up: the rest is due
-  // at once.
+  // and no burst is larger than burst_max. More than `give_up_ns` behind, there is no catching up: the rest goes on
+  // from now at the planned pace (never in one burst).
   void catch_up(size_t first, int64_t now_ns, int64_t give_up_ns) noexcept;
 
   // Forgets the previous batch (after a flush: what it would have taken is not waited for).

@@ -146,10 +146,12 @@ TEST(PacingSchedule, ALateSenderCatchesUpAtMostAFifthFaster) {
   schedule.plan(sizes.data(), sizes.size(), 20 * kMs, 100 * kMs);
   schedule.catch_up(0, 101 * kMs, 20 * kMs);
   EXPECT_EQ(schedule.busy_until_ns(), 120 * kMs);
-  // Hopelessly behind: everything at once.
+  // Hopelessly behind (50 ms at datagram 10): the rest goes on from now at the planned pace, not in one burst.
   schedule.plan(sizes.data(), sizes.size(), 20 * kMs, 200 * kMs);
   schedule.catch_up(10, 250 * kMs, 20 * kMs);
-  EXPECT_EQ(schedule.due_ns(399), 250 * kMs);
+  EXPECT_EQ(schedule.due_ns(10), 250 * kMs);
+  EXPECT_EQ(schedule.due_ns(399), 250 * kMs + (schedule.due_ns(399) - schedule.due_ns(10)));
+  EXPECT_NEAR(schedule.due_ns(399) - schedule.due_ns(10), 389 * 50000, 1000);
 }
 
 TEST(PacingSchedule, UnderARateCeilingALateSenderKeepsTheSchedule) {
@@ -164,9 +166,10 @@ TEST(PacingSchedule, UnderARateCeilingALateSenderKeepsTheSchedule) {
   schedule.catch_up(3, 7 * kMs, 20 * kMs);
   for (size_t i = 3; i < 10; ++i) EXPECT_EQ(schedule.due_ns(i), static_cast<int64_t>(i) * kMs);
   EXPECT_EQ(schedule.busy_until_ns(), 10 * kMs);
-  // Hopelessly late: at once.
+  // Hopelessly late: the rest goes on from now at the rate.
   schedule.catch_up(3, 40 * kMs, 20 * kMs);
-  EXPECT_EQ(schedule.due_ns(9), 40 * kMs);
+  EXPECT_EQ(schedule.due_ns(3), 40 * kMs);
+  EXPECT_EQ(schedule.due_ns(9), 46 * kMs);
 }
 
 TEST(PacingWait, WakesOnTimeAndStopsAtOnce) {
