@@ -26,7 +26,8 @@ namespace {
 constexpr size_t kMaxDatagramV4 = 65507;  // 65535 - 20 (IPv4 header) - 8 (UDP header)
 constexpr size_t kMaxDatagramV6 = 65527;  // 65535 - 8: the IPv6 payload length excludes its own header
 constexpr size_t kFirstSocketPoll = 3;    // in wait()'s poll set: stop, recheck, the interface watcher, then sockets
-constexpr size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(timespec)) + 64;
+constexpr size_t kControlSize =
+    CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(timespec)) + 2 * CMSG_SPACE(sizeof(int)) + 64;
 
 [[noreturn]] void invalid(const std::string& what, const std::string& hint) {
   throw Error(ErrorKind::InvalidSetting, what, hint);
@@ -189,10 +190,12 @@ void MulticastReceiver::open_socket(size_t index, uint16_t port) {
     // Without this, a wildcard-bound socket gets every group any socket of this host joined on the port.
     opt.require_int(IPPROTO_IP, IP_MULTICAST_ALL, "IP_MULTICAST_ALL", 0);
     opt.require_int(IPPROTO_IP, IP_PKTINFO, "IP_PKTINFO", 1);
+    opt.set_int(IPPROTO_IP, IP_RECVTTL, "IP_RECVTTL", 1);  // what `mcastexpert recv` shows: hops left on arrival
   } else {
     opt.require_int(IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY", 1);
     opt.set_int(IPPROTO_IPV6, IPV6_MULTICAST_ALL, "IPV6_MULTICAST_ALL", 0);  // pktinfo checks cover older kernels
     opt.require_int(IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO", 1);
+    opt.set_int(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, "IPV6_RECVHOPLIMIT", 1);
   }
   opt.set_int(SOL_SOCKET, SO_TIMESTAMPNS, "SO_TIMESTAMPNS", 1);
   // Lets the kernel hand over a burst of one flow's datagrams coalesced (when the sender used GSO, or the receiving
@@ -574,6 +577,7 @@ size_t MulticastReceiver::receive_from(size_t socket, ReceiveSlot* slots, size_t
     slot.segments = 1;
     slot.arrival_realtime_ns = 0;
     slot.ifindex = 0;
+    slot.ttl = -1;
 
     std::optional<IpAddress> destination;
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
@@ -591,6 +595,9 @@ size_t MulticastReceiver::receive_from(size_t socket, ReceiveSlot* slots, size_t
         timespec ts{};
         std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
         slot.arrival_realtime_ns = static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+      } else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+                 (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+        std::memcpy(&slot.ttl, CMSG_DATA(c), sizeof slot.ttl);
       } else if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
         int segment = 0;
         std::memcpy(&segment, CMSG_DATA(c), sizeof segment);

@@ -76,6 +76,7 @@ struct ReceiveSlot {
   uint16_t port = 0;                // the port it was sent to
   unsigned ifindex = 0;             // the interface it arrived on
   int64_t arrival_realtime_ns = 0;  // the kernel's receive time (CLOCK_REALTIME), 0 if unknown
+  int ttl = -1;                     // the IPv4 TTL / IPv6 hop limit it arrived with, -1 if unknown
 };
 
 // Counters, written by the receiving thread only and readable from any thread.

@@ -110,8 +110,23 @@ std::optional<RouteChoice> default_route(Family family) {
   bool unreachable = false;
   for (const auto& a : ask(request, family, unreachable))
     if (a.dst_len == 0 && a.table == RT_TABLE_MAIN && a.type == RTN_UNICAST && a.oif != 0)
-      return RouteChoice{a.oif, a.prefsrc};
+      return RouteChoice{a.oif, a.prefsrc, 0};
   return std::nullopt;
+}
+
+Request route_get_request(const IpAddress& destination, bool fib_match) {
+  const bool v6 = destination.is_v6();
+  Request request = make_request(destination.family(), 0);
+  if (fib_match) request.route.rtm_flags = RTM_F_FIB_MATCH;
+  request.route.rtm_dst_len = v6 ? 128 : 32;
+  const size_t addr_len = v6 ? sizeof(in6_addr) : sizeof(in_addr);
+  auto* rta = reinterpret_cast<rtattr*>(request.attributes);
+  rta->rta_type = RTA_DST;
+  rta->rta_len = static_cast<unsigned short>(RTA_LENGTH(addr_len));
+  std::memcpy(RTA_DATA(rta),
+              v6 ? static_cast<const void*>(&destination.v6()) : static_cast<const void*>(&destination.v4()), addr_len);
+  request.header.nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg)) + RTA_ALIGN(rta->rta_len);
+  return request;
 }
 
 }  // namespace
@@ -121,23 +136,22 @@ std::optional<RouteChoice> lookup_route(const IpAddress& destination) {
   // the kernel puts in the local table of *every* interface — for that one it answers with whichever interface came
   // first, which says nothing about the network, so the default route's interface is used instead, as for IPv4.
   const bool v6 = destination.is_v6();
-  Request request = make_request(destination.family(), 0);
-  if (v6) request.route.rtm_flags = RTM_F_FIB_MATCH;
-  request.route.rtm_dst_len = v6 ? 128 : 32;
-  const size_t addr_len = v6 ? sizeof(in6_addr) : sizeof(in_addr);
-  auto* rta = reinterpret_cast<rtattr*>(request.attributes);
-  rta->rta_type = RTA_DST;
-  rta->rta_len = static_cast<unsigned short>(RTA_LENGTH(addr_len));
-  std::memcpy(RTA_DATA(rta),
-              v6 ? static_cast<const void*>(&destination.v6()) : static_cast<const void*>(&destination.v4()), addr_len);
-  request.header.nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg)) + RTA_ALIGN(rta->rta_len);
-
+  Request request = route_get_request(destination, v6);
   bool unreachable = false;
   const auto answers = ask(request, destination.family(), unreachable);
   if (unreachable || answers.empty() || !usable(answers.front())) return std::nullopt;
   const auto& a = answers.front();
   if (v6 && destination.is_multicast() && a.table == RT_TABLE_LOCAL && a.dst_len == 8) return default_route(Family::V6);
-  return RouteChoice{a.oif, a.prefsrc};
+  RouteChoice choice{a.oif, a.prefsrc, a.dst_len};
+  if (!v6) {
+    // IPv4 answers with the destination itself (/32); the matching route's own prefix says whether a multicast
+    // route or the default one chose the interface.
+    Request match = route_get_request(destination, true);
+    bool none = false;
+    const auto matched = ask(match, destination.family(), none);
+    choice.matched_prefix_length = none || matched.empty() ? 0 : matched.front().dst_len;
+  }
+  return choice;
 }
 
 }  // namespace mcastexpert

@@ -10,6 +10,9 @@ namespace mcastexpert {
 struct RouteChoice {
   unsigned interface_index = 0;
   std::optional<IpAddress> preferred_source;  // RTA_PREFSRC, when the route has one
+  // The prefix length of the route that matched: 0 for the default route, more for a route that names the group's
+  // range (a multicast route such as 239.0.0.0/8 or 224.0.0.0/4).
+  unsigned matched_prefix_length = 0;
 };
 
 // The route the kernel picks for `destination` in the calling thread's network namespace: for a multicast group,

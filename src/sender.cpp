@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "egress_choice.hpp"
 #include "error.hpp"
 #include "interface_spec.hpp"
 #include "qdisc.hpp"
@@ -116,16 +117,12 @@ std::vector<Egress> MulticastSender::egresses() const {
 std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::open_egress(const NetInterface& iface,
                                                                             const IpAddress& for_group,
                                                                             bool from_route) {
-  const auto source = iface.source_address_for(for_group);
-  if (!source)
-    throw Error(ErrorKind::InvalidSetting,
-                "interface " + iface.name + " has no " + family_name(family_) + " address to send from",
-                "give it one, or name another interface");
+  const IpAddress source = egress_source(iface, for_group);
 
   // Non-blocking: a full queue is waited for in send(), where a stop request can end the wait.
   UniqueFd fd = open_udp_socket(family_);
   const SocketOptions opt(fd.get(), settings_.log);
-  opt.log("egress " + iface.name + " (index " + std::to_string(iface.index) + ", source " + source->to_string() +
+  opt.log("egress " + iface.name + " (index " + std::to_string(iface.index) + ", source " + source.to_string() +
           (from_route ? ", chosen by the routing table)" : ", named by the user)"));
   if (family_ == Family::V4) {
     ip_mreqn mreq{};
@@ -161,7 +158,7 @@ std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::open_egress(cons
     granted_buffer_size_ = opt.get_int(SOL_SOCKET, SO_SNDBUF) / 2;
 
   sockaddr_storage bind_addr{};
-  const IpAddress bound = source->is_link_local_unicast() ? source->with_scope_id(iface.index) : *source;
+  const IpAddress bound = source.is_link_local_unicast() ? source.with_scope_id(iface.index) : source;
   // With an ephemeral port, the first socket's port is tried for the others too: receivers then see one source port
   // whichever network a copy came by.
   bool bound_ok = false;
@@ -195,21 +192,8 @@ std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::open_egress(cons
 
 std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::egress_for_route_default(const IpAddress& group,
                                                                                          const InterfaceTable& table) {
-  if (link_scoped(group))
-    invalid(group.to_string() + " is a " + std::string(scope_name(group.multicast_scope())) +
-                " group: the routing table cannot say which link it is for",
-            "name the interface to send by (iface)");
-  const auto route = lookup_route(group);
-  if (!route)
-    throw Error(ErrorKind::NotFound, "no route for " + group.to_string() + ", so no interface to send by",
-                "name the interface (iface), or add a default or multicast route");
-  const NetInterface* iface = table.by_index(route->interface_index);
-  if (iface == nullptr)
-    throw Error(ErrorKind::NotFound,
-                "the route for " + group.to_string() + " names interface index " +
-                    std::to_string(route->interface_index) + ", which is gone",
-                "name the interface (iface)");
-  check_multicast_capable(*iface, iface->name);
+  EgressReason reason = EgressReason::DefaultRoute;
+  const NetInterface* iface = &routed_egress_interface(group, table, reason);
   for (const auto& e : egresses_)
     if (e->info.iface.index == iface->index) return e;
   egresses_.push_back(open_egress(*iface, group, true));
