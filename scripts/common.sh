@@ -12,6 +12,8 @@ packages=(
   gstreamer1.0-plugins-bad  # tsdemux and mpegtsmux: packed MPEG-TS receive, its test and its benchmark row
   libgtest-dev clang-format
   iproute2 util-linux procps
+  python3   # the tool's lab test (tests/tool) and the benchmark's report
+  nftables  # the tool's firewall check, provoked in its lab test
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

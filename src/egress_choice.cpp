@@ -53,7 +53,8 @@ EgressChoice choose_egress(const IpAddress& group, std::string_view iface_spec, 
     const NetInterface& iface = routed_egress_interface(group, table, reason);
     return EgressChoice{iface, egress_source(iface, group), reason};
   }
-  const auto ifaces = about_setting("iface", [&] { return resolve_interfaces(table, iface_spec, InterfaceRole::Send); });
+  const auto ifaces =
+      about_setting("iface", [&] { return resolve_interfaces(table, iface_spec, InterfaceRole::Send); });
   if (ifaces.size() != 1)
     throw Error(ErrorKind::InvalidSetting, "\"" + std::string(iface_spec) + "\" names more than one interface",
                 "name one interface");

@@ -69,8 +69,10 @@ ParsedArgs parse_args(const CommandSpec& spec, int argc, char** argv) {
   bool options_done = false;
   for (int i = 0; i < argc; ++i) {
     const std::string word = argv[i];
-    // Words that do not start with '-' (and "-5", which is a value, not an option) are positionals.
-    if (options_done || word.size() < 2 || word[0] != '-' || std::isdigit(static_cast<unsigned char>(word[1])) != 0) {
+    // Words that do not start with '-' (and "-5", unless -5 is an option, as -4 and -6 are) are positionals.
+    const bool number = word.size() >= 2 && std::isdigit(static_cast<unsigned char>(word[1])) != 0 &&
+                        !(word.size() == 2 && find_short(spec, word[1]) != nullptr);
+    if (options_done || word.size() < 2 || word[0] != '-' || number) {
       args.positionals_.push_back(word);
       continue;
     }
@@ -100,7 +102,8 @@ ParsedArgs parse_args(const CommandSpec& spec, int argc, char** argv) {
       if (has_value) throw UsageError("--" + std::string(option->name) + " takes no value");
       value = "1";
     } else if (!has_value) {
-      if (i + 1 >= argc) throw UsageError("--" + std::string(option->name) + " needs a value (" + option->value_name + ")");
+      if (i + 1 >= argc)
+        throw UsageError("--" + std::string(option->name) + " needs a value (" + option->value_name + ")");
       value = argv[++i];
     }
     args.values_[option->name] = value;

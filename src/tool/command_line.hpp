@@ -17,10 +17,10 @@ struct OptionSpec {
 };
 
 struct CommandSpec {
-  const char* name;       // "route"
-  const char* usage;      // "GROUP [--iface SPEC] [--json]"
-  const char* summary;    // one line, for `mcastexpert --help`
-  const char* details;    // what it prints and its exit codes, for `mcastexpert NAME --help`
+  const char* name;     // "route"
+  const char* usage;    // "GROUP [--iface SPEC] [--json]"
+  const char* summary;  // one line, for `mcastexpert --help`
+  const char* details;  // what it prints and its exit codes, for `mcastexpert NAME --help`
   size_t min_positionals, max_positionals;
   std::vector<OptionSpec> options;
 };

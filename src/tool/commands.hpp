@@ -6,9 +6,9 @@
 namespace mcastexpert::tool {
 
 // Exit codes scripts can rely on (docs/mcastexpert-tool.md).
-inline constexpr int kExitOk = 0;       // the answer is yes: a route, no failed check, a probe received
-inline constexpr int kExitNo = 1;       // the answer is no, or the host refused: the reason is on stderr
-inline constexpr int kExitUsage = 2;    // the command line cannot be understood
+inline constexpr int kExitOk = 0;     // the answer is yes: a route, no failed check, a probe received
+inline constexpr int kExitNo = 1;     // the answer is no, or the host refused: the reason is on stderr
+inline constexpr int kExitUsage = 2;  // the command line cannot be understood
 
 struct Command {
   const CommandSpec& spec;

@@ -38,7 +38,9 @@ const CommandSpec kSpec{
 };
 
 enum class Status { Ok, Warn, Fail };
-const char* status_name(Status s) { return s == Status::Ok ? "ok" : s == Status::Warn ? "warn" : "fail"; }
+const char* status_name(Status s) {
+  return s == Status::Ok ? "ok" : s == Status::Warn ? "warn" : "fail";
+}
 
 // One check's findings, gathered per interface and reported as one line: the worst status, every finding, every
 // fix.
@@ -67,21 +69,25 @@ struct Context {
   bool ssm = false;
 };
 
-std::string sysctl_family(Family f) { return f == Family::V4 ? "ipv4" : "ipv6"; }
+std::string sysctl_family(Family f) {
+  return f == Family::V4 ? "ipv4" : "ipv6";
+}
 
 void check_iface_up(const Context& c, Check& check) {
   for (const auto& i : c.ifaces) {
     if (i.up)
       check.add(Status::Ok, i.name + " is up");
     else
-      check.add(Status::Fail, i.name + " is down: nothing is sent or received on it", "ip link set dev " + i.name + " up");
+      check.add(Status::Fail, i.name + " is down: nothing is sent or received on it",
+                "ip link set dev " + i.name + " up");
   }
 }
 
 void check_iface_multicast(const Context& c, Check& check) {
   for (const auto& i : c.ifaces) {
     if (i.multicast || i.loopback)
-      check.add(Status::Ok, i.name + (i.multicast ? " has the MULTICAST flag" : " is loopback (multicast works without the flag)"));
+      check.add(Status::Ok,
+                i.name + (i.multicast ? " has the MULTICAST flag" : " is loopback (multicast works without the flag)"));
     else
       check.add(Status::Fail, i.name + " lacks the MULTICAST flag: the kernel will not join or send multicast on it",
                 "ip link set dev " + i.name + " multicast on");
@@ -146,8 +152,9 @@ void check_route(const Context& c, Check& check) {
   for (const auto& entry : c.groups) {
     const IpAddress& group = entry.address;
     if (group.is_v6() && group.multicast_scope() <= MulticastScope::LinkLocal) {
-      check.add(Status::Ok, group.to_string() + " is link-scoped: a sender must name its interface (iface), the "
-                                               "routing table cannot choose");
+      check.add(Status::Ok, group.to_string() +
+                                " is link-scoped: a sender must name its interface (iface), the "
+                                "routing table cannot choose");
       continue;
     }
     try {
@@ -163,9 +170,9 @@ void check_route(const Context& c, Check& check) {
         check.add(Status::Warn,
                   group.to_string() + " leaves by " + out.name + " (" + how + "), not " + to +
                       ": a sink without iface sends it there",
-                  c.family == Family::V4 ? "ip route add " + group.to_string() + "/32 dev " + to +
-                                               " (or set iface=" + to + " on the sink)"
-                                         : "set iface=" + to + " on the sink");
+                  c.family == Family::V4
+                      ? "ip route add " + group.to_string() + "/32 dev " + to + " (or set iface=" + to + " on the sink)"
+                      : "set iface=" + to + " on the sink");
       }
     } catch (const Error& e) {
       const std::string dev = c.ifaces.empty() ? "IFACE" : c.ifaces.front().name;
@@ -199,8 +206,9 @@ void check_igmp_version(const Context& c, Check& check) {
                             sysctl_family(c.family) + ".conf." + i.name + "." + key + "=0";
     if (old && c.ssm)
       check.add(Status::Fail,
-                i.name + " speaks " + mode + ", which cannot carry source-specific joins: the kernel falls back to "
-                                             "any-source, and the network forwards every sender",
+                i.name + " speaks " + mode +
+                    ", which cannot carry source-specific joins: the kernel falls back to "
+                    "any-source, and the network forwards every sender",
                 fix);
     else if (old)
       check.add(Status::Ok, i.name + " speaks " + mode + ": fine for any-source groups, not for source-specific ones");
@@ -211,19 +219,21 @@ void check_igmp_version(const Context& c, Check& check) {
 
 void check_max_memberships(const Context& c, Check& check) {
   const size_t joins = c.groups.size() * std::max<size_t>(1, c.ifaces.size());
+  const std::string asked = std::to_string(joins) + (joins == 1 ? " join asked" : " joins asked");
   if (c.family == Family::V4) {
     if (const auto max = read_sysctl("net/ipv4/igmp_max_memberships")) {
-      const std::string fix = "sysctl -w net.ipv4.igmp_max_memberships=" + std::to_string(std::max<size_t>(joins, 20) * 2);
+      const std::string fix =
+          "sysctl -w net.ipv4.igmp_max_memberships=" + std::to_string(std::max<size_t>(joins, 20) * 2);
       if (*max == 0)
         check.add(Status::Fail, "igmp_max_memberships is 0: no socket can join any group", fix);
       else if (static_cast<size_t>(*max) < joins)
         check.add(Status::Warn,
-                  std::to_string(joins) + " joins asked, igmp_max_memberships is " + std::to_string(*max) +
+                  asked + ", igmp_max_memberships is " + std::to_string(*max) +
                       " per socket: mcastexpertsrc spreads them over several sockets; udpsrc and most programs fail "
                       "with ENOBUFS",
                   fix);
       else
-        check.add(Status::Ok, std::to_string(joins) + " joins asked, igmp_max_memberships is " + std::to_string(*max));
+        check.add(Status::Ok, asked + ", igmp_max_memberships is " + std::to_string(*max));
     }
   } else {
     check.add(Status::Ok, "IPv6 has no per-socket membership limit");
@@ -233,11 +243,12 @@ void check_max_memberships(const Context& c, Check& check) {
     const std::string name = c.family == Family::V4 ? "igmp_max_msf" : "mld_max_msf";
     if (static_cast<size_t>(*msf) < c.sources.size())
       check.add(Status::Fail,
-                std::to_string(c.sources.size()) + " sources asked, " + name + " is " + std::to_string(*msf) +
-                    ": joins beyond it fail with ENOBUFS",
+                std::to_string(c.sources.size()) + (c.sources.size() == 1 ? " source" : " sources") + " asked, " +
+                    name + " is " + std::to_string(*msf) + ": joins beyond it fail with ENOBUFS",
                 "sysctl -w net." + sysctl_family(c.family) + "." + name + "=" + std::to_string(c.sources.size() * 2));
     else
-      check.add(Status::Ok, std::to_string(c.sources.size()) + " sources asked, " + name + " is " + std::to_string(*msf));
+      check.add(Status::Ok, std::to_string(c.sources.size()) + (c.sources.size() == 1 ? " source" : " sources") +
+                                " asked, " + name + " is " + std::to_string(*msf));
   }
 }
 
@@ -278,9 +289,10 @@ void check_memberships(const Context& c, Check& check) {
       bool checked = false;
       for (const auto& i : c.ifaces) checked = checked || i.name == h.ifname;
       if (!checked && h.group.same_address(entry.address))
-        check.add(Status::Warn,
-                  entry.address.to_string() + " is also joined on " + h.ifname +
-                      ": a program bound to the port that does not filter by interface (udpsrc) gets it from there too");
+        check.add(
+            Status::Warn,
+            entry.address.to_string() + " is also joined on " + h.ifname +
+                ": a program bound to the port that does not filter by interface (udpsrc) gets it from there too");
     }
 }
 
@@ -295,7 +307,8 @@ void check_firewall(const Context& c, Check& check) {
   if (v.dropped)
     check.add(Status::Fail, "a " + rules->tool + " rule drops UDP port " + std::to_string(c.port) + ": " + v.rule,
               rules->tool == "nft" ? "nft list ruleset -a, then nft delete rule FAMILY TABLE CHAIN handle N (or add an "
-                                     "accept rule for udp dport " + std::to_string(c.port) + " before it)"
+                                     "accept rule for udp dport " +
+                                         std::to_string(c.port) + " before it)"
                                    : "iptables -I INPUT -p udp --dport " + std::to_string(c.port) + " -j ACCEPT");
   else if (v.policy_drops)
     check.add(Status::Fail,

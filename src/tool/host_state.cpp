@@ -14,7 +14,8 @@ namespace {
 std::optional<IpAddress> v6_from_hex(const std::string& hex) {
   if (hex.size() != 32) return std::nullopt;
   in6_addr a{};
-  for (size_t i = 0; i < 16; ++i) a.s6_addr[i] = static_cast<uint8_t>(std::strtoul(hex.substr(i * 2, 2).c_str(), nullptr, 16));
+  for (size_t i = 0; i < 16; ++i)
+    a.s6_addr[i] = static_cast<uint8_t>(std::strtoul(hex.substr(i * 2, 2).c_str(), nullptr, 16));
   return IpAddress::from_v6(a);
 }
 

@@ -37,9 +37,9 @@ std::optional<FilterRules> read_filter_rules(Family family);
 
 // What the rules do to UDP datagrams arriving for `port`.
 struct FilterVerdict {
-  bool dropped = false;        // a rule drops or rejects them
-  bool policy_drops = false;   // an input chain's policy drops, and no rule accepts the port
-  std::string rule;            // the rule (or policy) at fault, as printed
+  bool dropped = false;       // a rule drops or rejects them
+  bool policy_drops = false;  // an input chain's policy drops, and no rule accepts the port
+  std::string rule;           // the rule (or policy) at fault, as printed
 };
 FilterVerdict judge_filter(const FilterRules& rules, unsigned port);
 

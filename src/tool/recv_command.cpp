@@ -46,7 +46,8 @@ std::string endpoint(const sockaddr_storage& sa) {
   if (!ip) return "?";
   const uint16_t port = ntohs(sa.ss_family == AF_INET ? reinterpret_cast<const sockaddr_in&>(sa).sin_port
                                                       : reinterpret_cast<const sockaddr_in6&>(sa).sin6_port);
-  return ip->is_v6() ? "[" + ip->to_string() + "]:" + std::to_string(port) : ip->to_string() + ":" + std::to_string(port);
+  return ip->is_v6() ? "[" + ip->to_string() + "]:" + std::to_string(port)
+                     : ip->to_string() + ":" + std::to_string(port);
 }
 
 int64_t monotonic_ms() {
@@ -132,7 +133,8 @@ int run(const ParsedArgs& args) {
     for (size_t i = 0; i < n && !done; ++i) {
       const ReceiveSlot& s = slots[i];
       if (s.verdict != Verdict::Accepted) continue;
-      const auto probe = decode_probe(std::string_view(reinterpret_cast<const char*>(s.data), std::min(s.length, s.capacity)));
+      const auto probe =
+          decode_probe(std::string_view(reinterpret_cast<const char*>(s.data), std::min(s.length, s.capacity)));
       const NetInterface* in = table.by_index(s.ifindex);
       const std::string iface = in != nullptr ? in->name : "index " + std::to_string(s.ifindex);
       if (!probe) {
@@ -142,9 +144,14 @@ int run(const ParsedArgs& args) {
         continue;
       }
       const std::string from = endpoint(s.sender);
-      ProbeRecord r{*probe, from, receiver.groups()[s.group_index].address.to_string(), iface, s.ttl,
-                    s.arrival_realtime_ns != 0 ? static_cast<double>(s.arrival_realtime_ns - probe->sent_realtime_ns) / 1e6 : 0.0,
-                    tally.record(from, probe->seq)};
+      ProbeRecord r{
+          *probe,
+          from,
+          receiver.groups()[s.group_index].address.to_string(),
+          iface,
+          s.ttl,
+          s.arrival_realtime_ns != 0 ? static_cast<double>(s.arrival_realtime_ns - probe->sent_realtime_ns) / 1e6 : 0.0,
+          tally.record(from, probe->seq)};
       if (!json)
         std::printf("probe %llu from %s (%s) to %s on %s: ttl %d, latency %.3f ms%s\n",
                     static_cast<unsigned long long>(r.probe.seq), r.sender.c_str(), r.probe.host.c_str(),
