@@ -14,6 +14,7 @@ packages=(
   iproute2 util-linux procps
   python3   # the tool's lab test (tests/tool) and the benchmark's report
   nftables  # the tool's firewall check, provoked in its lab test
+  debhelper dpkg-dev  # the Debian package (scripts/package) and its install test
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

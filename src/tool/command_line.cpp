@@ -132,7 +132,7 @@ std::string command_help(const CommandSpec& spec) {
       width = std::max(width, l.size());
       left.push_back(l);
     }
-    left.push_back("  -h, --help");
+    left.emplace_back("  -h, --help");
     for (size_t i = 0; i < left.size(); ++i) {
       const char* help = i < spec.options.size() ? spec.options[i].help : "show this help";
       out += left[i] + std::string(width + 2 - std::min(width + 2, left[i].size()), ' ') + help + "\n";

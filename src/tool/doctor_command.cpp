@@ -56,7 +56,7 @@ struct Check {
   }
 };
 
-constexpr long long kVideoBuffer = 4 * 1024 * 1024;  // 4 MiB: about 80 ms of a 400 Mbit/s stream
+constexpr long long kVideoBuffer = 4LL * 1024 * 1024;  // 4 MiB: about 80 ms of a 400 Mbit/s stream
 
 struct Context {
   InterfaceTable table;

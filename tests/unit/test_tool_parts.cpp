@@ -17,7 +17,7 @@ TEST(Probe, RoundTripsAndPadsToTheSizeAsked) {
   ASSERT_TRUE(p);
   EXPECT_EQ(p->seq, 42u);
   EXPECT_EQ(p->sent_realtime_ns, 1764685000123456789);
-  EXPECT_EQ(p->host, "studio_a_local");  // spaces and dots would end the field
+  EXPECT_EQ(p->host, "studio_a_local");                      // spaces and dots would end the field
   EXPECT_GE(encode_probe(Probe{1, 2, "h"}, 0).size(), 30u);  // never shorter than its text
 }
 
@@ -82,9 +82,17 @@ TEST(JsonWriter, EscapesAndSeparates) {
 }
 
 namespace {
-const CommandSpec kSpec{"try", "X", "s", "d", 1, 1,
-                        {{"iface", 0, "SPEC", "h"}, {"json", 0, nullptr, "h"}, {"ipv4", '4', nullptr, "h"},
-                         {"count", 'c', "N", "h"}, {"interval", 0, "S", "h"}}};
+const CommandSpec kSpec{"try",
+                        "X",
+                        "s",
+                        "d",
+                        1,
+                        1,
+                        {{"iface", 0, "SPEC", "h"},
+                         {"json", 0, nullptr, "h"},
+                         {"ipv4", '4', nullptr, "h"},
+                         {"count", 'c', "N", "h"},
+                         {"interval", 0, "S", "h"}}};
 ParsedArgs parse(std::vector<const char*> words) {
   return parse_args(kSpec, static_cast<int>(words.size()), const_cast<char**>(words.data()));
 }
