@@ -13,6 +13,7 @@ packages=(
   libgtest-dev clang-format
   iproute2 util-linux procps
   python3   # the tool's lab test (tests/tool) and the benchmark's report
+  python3-gi gir1.2-gstreamer-1.0  # the cookbook's Python example (docs/examples/receive-meta.py), run by tests/docs
   nftables  # the tool's firewall check, provoked in its lab test
   debhelper dpkg-dev  # the Debian package (scripts/package) and its install test
 )

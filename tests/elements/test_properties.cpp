@@ -1,6 +1,8 @@
 // What gst-inspect-1.0 says of each property agrees with the element's page in docs/: every property of the
 // element's own is documented, with a blurb, and the page's "changes" column matches its flags (any state for a
-// live property, NULL, READY for a GST_PARAM_MUTABLE_READY one, read-only for one that cannot be written).
+// live property, NULL, READY for a GST_PARAM_MUTABLE_READY one, read-only for one that cannot be written); every
+// signal of the element's own is in the page's "Signals" table, and the page lists no property or signal the
+// built element lacks.
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
@@ -80,7 +82,49 @@ void expect_inspect_and_docs_agree(const char* factory, const std::string& page)
   gst_object_unref(e);
 }
 
+// The signals a page's "Signals" table lists: the first cell's name, before its arguments.
+std::map<std::string, bool> documented_signals(const std::string& page) {
+  const char* docs = std::getenv("MCASTEXPERT_DOCS");
+  std::ifstream in(std::string(docs != nullptr ? docs : "docs") + "/" + page);
+  std::map<std::string, bool> names;
+  bool in_signals = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("## ", 0) == 0) in_signals = line.rfind("## Signals", 0) == 0;
+    if (!in_signals || line.rfind("| `", 0) != 0) continue;
+    const std::string cell = line.substr(3);
+    names[cell.substr(0, cell.find_first_of(" `("))] = true;
+  }
+  return names;
+}
+
+void expect_signals_documented(const char* factory, const std::string& page) {
+  GstElement* e = gst_element_factory_make(factory, nullptr);
+  ASSERT_NE(e, nullptr) << factory;
+  const auto documented = documented_signals(page);
+  guint n = 0;
+  guint* ids = g_signal_list_ids(G_OBJECT_TYPE(e), &n);  // the element's own, not its parents'
+  std::map<std::string, bool> own;
+  for (guint i = 0; i < n; ++i) {
+    const std::string name = g_signal_name(ids[i]);
+    own[name] = true;
+    EXPECT_TRUE(documented.count(name)) << factory << " has the signal '" << name << "', which " << page
+                                        << " does not list under \"## Signals\"";
+  }
+  for (const auto& [name, _] : documented)
+    EXPECT_TRUE(own.count(name)) << page << " lists the signal '" << name << "', which " << factory << " does not have";
+  g_free(ids);
+  gst_object_unref(e);
+}
+
 }  // namespace
+
+TEST(Signals, SourceSignalsAndDocsAgree) {
+  expect_signals_documented("mcastexpertsrc", "mcastexpertsrc.md");
+}
+
+TEST(Signals, SinkSignalsAndDocsAgree) {
+  expect_signals_documented("mcastexpertsink", "mcastexpertsink.md");
+}
 
 TEST(Properties, SourceInspectAndDocsAgree) {
   expect_inspect_and_docs_agree("mcastexpertsrc", "mcastexpertsrc.md");
