@@ -168,11 +168,11 @@ void check_route(const Context& c, Check& check) {
       } else {
         const std::string to = c.ifaces.front().name;
         check.add(Status::Warn,
-                  group.to_string() + " leaves by " + out.name + " (" + how + "), not " + to +
-                      ": a sink without iface sends it there",
-                  c.family == Family::V4
-                      ? "ip route add " + group.to_string() + "/32 dev " + to + " (or set iface=" + to + " on the sink)"
-                      : "set iface=" + to + " on the sink");
+                  concat(group.to_string(), " leaves by ", out.name, " (", how, "), not ", to,
+                         ": a sink without iface sends it there"),
+                  c.family == Family::V4 ? concat("ip route add ", group.to_string(), "/32 dev ", to,
+                                                  " (or set iface=", to, " on the sink)")
+                                         : concat("set iface=", to, " on the sink"));
       }
     } catch (const Error& e) {
       const std::string dev = c.ifaces.empty() ? "IFACE" : c.ifaces.front().name;
@@ -202,8 +202,8 @@ void check_igmp_version(const Context& c, Check& check) {
         mode = "IGMPv" + m->substr(1) + " (an older querier on the network)";
         old = true;
       }
-    const std::string fix = "sysctl -w net." + sysctl_family(c.family) + ".conf.all." + key + "=0 net." +
-                            sysctl_family(c.family) + ".conf." + i.name + "." + key + "=0";
+    const std::string fix = concat("sysctl -w net.", sysctl_family(c.family), ".conf.all.", key, "=0 net.",
+                                   sysctl_family(c.family), ".conf.", i.name, ".", key, "=0");
     if (old && c.ssm)
       check.add(Status::Fail,
                 i.name + " speaks " + mode +

@@ -22,6 +22,14 @@ class TextTable {
 // "mcastexpert COMMAND: message. hint" on stderr.
 void print_error(const char* command, const Error& e);
 
+// The parts appended into one string (no temporaries, unlike a chain of +).
+template <typename... Parts>
+std::string concat(const Parts&... parts) {
+  std::string out;
+  (out += ... += parts);
+  return out;
+}
+
 // "a, b, c".
 std::string join(const std::vector<std::string>& items, const char* separator = ", ");
 

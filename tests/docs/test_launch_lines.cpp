@@ -104,8 +104,8 @@ TEST(LaunchLines, EveryLaunchLineInTheDocsParses) {
     for (auto& w : words) argv.push_back(w.data());
     argv.push_back(nullptr);
     GError* error = nullptr;
-    GstElement* pipeline = gst_parse_launchv_full(const_cast<const gchar**>(argv.data()), nullptr,
-                                                  GST_PARSE_FLAG_FATAL_ERRORS, &error);
+    GstElement* pipeline =
+        gst_parse_launchv_full(const_cast<const gchar**>(argv.data()), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &error);
     if (error != nullptr) {
       std::smatch m;
       const std::string message = error->message;
