@@ -33,6 +33,23 @@ HeldMembership* find(std::vector<HeldMembership>& held, const std::string& ifnam
   return nullptr;
 }
 
+// /proc/net/mcfilter and mcfilter6: "Idx Device MCA SRC INC EXC", one line per (group, source) of a filter.
+void add_source_filters(const char* path, std::optional<IpAddress> (*parse)(const std::string&),
+                        std::vector<HeldMembership>& held) {
+  std::ifstream filters(path);
+  std::string line;
+  std::getline(filters, line);  // header
+  while (std::getline(filters, line)) {
+    std::istringstream words(line);
+    std::string index, name, group, source;
+    if (!(words >> index >> name >> group >> source)) continue;
+    const auto g = parse(group);
+    const auto s = parse(source);
+    if (!g || !s) continue;
+    if (HeldMembership* h = find(held, name, *g)) h->sources.push_back(*s);
+  }
+}
+
 std::optional<std::string> run_reader(const std::string& command) {
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>/dev/null").c_str(), "r"), pclose);
   if (!pipe) return std::nullopt;
@@ -92,17 +109,7 @@ std::vector<HeldMembership> read_memberships(Family family) {
       a.s_addr = static_cast<uint32_t>(std::strtoul(hex.c_str(), nullptr, 16));  // the raw network-order word
       held.push_back(HeldMembership{ifname, IpAddress::from_v4(a), {}});
     }
-    std::ifstream filters("/proc/net/mcfilter");
-    std::getline(filters, line);
-    while (std::getline(filters, line)) {
-      std::istringstream words(line);
-      std::string index, name, group, source;
-      if (!(words >> index >> name >> group >> source)) continue;
-      const auto g = v4_from_host_hex(group);
-      const auto s = v4_from_host_hex(source);
-      if (!g || !s) continue;
-      if (HeldMembership* h = find(held, name, *g)) h->sources.push_back(*s);
-    }
+    add_source_filters("/proc/net/mcfilter", v4_from_host_hex, held);
   } else {
     std::ifstream in("/proc/net/igmp6");
     std::string line;
@@ -112,17 +119,7 @@ std::vector<HeldMembership> read_memberships(Family family) {
       if (!(words >> index >> name >> group)) continue;
       if (const auto g = v6_from_hex(group)) held.push_back(HeldMembership{name, *g, {}});
     }
-    std::ifstream filters("/proc/net/mcfilter6");
-    std::getline(filters, line);
-    while (std::getline(filters, line)) {
-      std::istringstream words(line);
-      std::string index, name, group, source;
-      if (!(words >> index >> name >> group >> source)) continue;
-      const auto g = v6_from_hex(group);
-      const auto s = v6_from_hex(source);
-      if (!g || !s) continue;
-      if (HeldMembership* h = find(held, name, *g)) h->sources.push_back(*s);
-    }
+    add_source_filters("/proc/net/mcfilter6", v6_from_hex, held);
   }
   return held;
 }

@@ -68,28 +68,26 @@ ProbeTally::Arrival ProbeTally::record(const std::string& sender, uint64_t seq) 
   return Arrival::New;
 }
 
-uint64_t ProbeTally::received() const {
+uint64_t ProbeTally::sum(uint64_t (*of)(const Sender&)) const {
   uint64_t n = 0;
-  for (const auto& [_, s] : senders_) n += s.distinct;
+  for (const auto& [_, s] : senders_) n += of(s);
   return n;
+}
+
+uint64_t ProbeTally::received() const {
+  return sum([](const Sender& s) { return s.distinct; });
 }
 
 uint64_t ProbeTally::lost() const {
-  uint64_t n = 0;
-  for (const auto& [_, s] : senders_) n += s.highest - s.first + 1 - s.distinct;
-  return n;
+  return sum([](const Sender& s) { return s.highest - s.first + 1 - s.distinct; });
 }
 
 uint64_t ProbeTally::duplicated() const {
-  uint64_t n = 0;
-  for (const auto& [_, s] : senders_) n += s.duplicated;
-  return n;
+  return sum([](const Sender& s) { return s.duplicated; });
 }
 
 uint64_t ProbeTally::reordered() const {
-  uint64_t n = 0;
-  for (const auto& [_, s] : senders_) n += s.reordered;
-  return n;
+  return sum([](const Sender& s) { return s.reordered; });
 }
 
 }  // namespace mcastexpert::tool

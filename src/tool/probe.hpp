@@ -43,6 +43,7 @@ class ProbeTally {
     uint64_t first = 0, highest = 0, distinct = 0, duplicated = 0, reordered = 0;
     std::set<uint64_t> seen;  // numbers seen; bounded by what a field test sends
   };
+  uint64_t sum(uint64_t (*of)(const Sender&)) const;
   std::map<std::string, Sender> senders_;
 };
 
