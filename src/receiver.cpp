@@ -281,12 +281,32 @@ void MulticastReceiver::join_all() {
                 rc);
     ++joined[m.socket];
     const SocketOptions opt(sockets_[m.socket].get(), settings_.log);
+    m.source_sockets.assign(settings_.sources.size(), m.socket);
+    size_t socket = m.socket;
     for (size_t k = 1; k < settings_.sources.size(); ++k) {
       const auto& source = settings_.sources[k];
       const group_source_req req = source_request(m, source);
-      if (const int err = opt.set(level, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req, sizeof req,
-                                  where + " from " + source.to_string()))
-        fail_join("cannot join " + where + " for source " + source.to_string(), err);
+      auto join_source = [&] {
+        return SocketOptions(sockets_[socket].get(), settings_.log)
+            .set(level, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req, sizeof req,
+                 where + " from " + source.to_string());
+      };
+      int err = join_source();
+      if (err == ENOBUFS && settings_.reuse) {
+        // This socket filters as many sources of the group as the kernel lets one (igmp_max_msf, 10 by default;
+        // mld_max_msf, 64): the rest go to another socket on the same port, which gets only its own sources'
+        // datagrams, so none arrives twice.
+        open_socket(sockets_.size(), ports_[m.socket]);
+        joined.push_back(1);
+        socket = sockets_.size() - 1;
+        if (settings_.log)
+          settings_.log(where + ": socket " + std::to_string(m.source_sockets[k - 1]) +
+                        " filters the kernel's limit of sources; source " + source.to_string() +
+                        " and the next go to socket " + std::to_string(socket));
+        err = join_source();
+      }
+      if (err != 0) fail_join("cannot join " + where + " for source " + source.to_string(), err);
+      m.source_sockets[k] = socket;
     }
     for (const auto& source : settings_.block_sources) {
       const group_source_req block = source_request(m, source);
@@ -307,10 +327,13 @@ int MulticastReceiver::join_membership(const Membership& m, std::string& failed)
   const std::string where = m.group.to_string() + " on " + m.ifname;
   int rc;
   if (!settings_.sources.empty()) {
-    for (const auto& source : settings_.sources) {
+    for (size_t k = 0; k < settings_.sources.size(); ++k) {
+      const auto& source = settings_.sources[k];
       const group_source_req req = source_request(m, source);
-      if ((rc = opt.set(level, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req, sizeof req,
-                        where + " from " + source.to_string())) != 0 &&
+      const SocketOptions on(sockets_[k < m.source_sockets.size() ? m.source_sockets[k] : m.socket].get(),
+                             settings_.log);
+      if ((rc = on.set(level, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req, sizeof req,
+                       where + " from " + source.to_string())) != 0 &&
           rc != EADDRINUSE) {
         failed = "join " + where + " for source " + source.to_string();
         return rc;
@@ -342,9 +365,13 @@ void MulticastReceiver::leave_membership(const Membership& m) const {
   group_req req{};
   req.gr_interface = m.ifindex;
   m.group.to_sockaddr(0, req.gr_group);
-  const SocketOptions opt(sockets_[m.socket].get(), settings_.log);
-  opt.set(family_ == Family::V4 ? IPPROTO_IP : IPPROTO_IPV6, MCAST_LEAVE_GROUP, "MCAST_LEAVE_GROUP", &req, sizeof req,
-          m.group.to_string() + " on " + m.ifname + " (index " + std::to_string(m.ifindex) + ")");
+  std::vector<size_t> sockets{m.socket};
+  for (const size_t s : m.source_sockets)
+    if (std::find(sockets.begin(), sockets.end(), s) == sockets.end()) sockets.push_back(s);
+  for (const size_t s : sockets)
+    SocketOptions(sockets_[s].get(), settings_.log)
+        .set(family_ == Family::V4 ? IPPROTO_IP : IPPROTO_IPV6, MCAST_LEAVE_GROUP, "MCAST_LEAVE_GROUP", &req,
+             sizeof req, m.group.to_string() + " on " + m.ifname + " (index " + std::to_string(m.ifindex) + ")");
 }
 
 std::string MulticastReceiver::rejoin() {
@@ -490,7 +517,7 @@ void MulticastReceiver::judge(ReceiveSlot& slot, size_t socket, const std::optio
   bool joined_here = false;
   for (size_t i = 0; i < memberships_.size(); ++i) {
     const auto& m = memberships_[i];
-    if (m.socket != socket || !m.group.same_address(*dest)) continue;
+    if (!m.on_socket(socket) || !m.group.same_address(*dest)) continue;
     group_known = true;
     slot.group_index = m.group_index;
     if (m.ifindex == slot.ifindex) {

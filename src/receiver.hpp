@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -48,8 +49,14 @@ struct Membership {
   IpAddress group;
   unsigned ifindex;
   std::string ifname;
-  uint16_t port = 0;        // as bound
-  size_t socket = 0;        // which of the receiver's sockets
+  uint16_t port = 0;  // as bound
+  size_t socket = 0;  // which of the receiver's sockets
+  // With sources: the socket each one (by index into ReceiverSettings::sources) is joined on. A socket filters at
+  // most igmp_max_msf / mld_max_msf sources per group, so a long list is spread over more sockets on the port.
+  std::vector<size_t> source_sockets{};
+  bool on_socket(size_t s) const {
+    return s == socket || std::find(source_sockets.begin(), source_sockets.end(), s) != source_sockets.end();
+  }
   bool by_default = false;  // on a default interface (no iface): dropped when it goes away
   bool present = true;      // the interface exists (and the join holds); false: gone, ifindex 0
   bool up = true;           // its link was up when last looked at

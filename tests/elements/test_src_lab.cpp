@@ -857,6 +857,38 @@ TEST(Src, MoreGroupsThanOneSocketMayJoinAreSpreadOverSockets) {
   EXPECT_EQ(rx.stat("packets-rejected"), 0u);
 }
 
+TEST(Src, MoreSourcesThanOneSocketMayFilterAreSpreadOverSockets) {
+  // 200 sources, 20 times igmp_max_msf (10) and 3 times mld_max_msf (64): every one joined, a listed sender far
+  // down the list delivered once, an unlisted one not at all.
+  run_in("txa",
+         "ip addr add 10.77.1.150/24 dev eth0 && ip addr add 10.77.1.199/24 dev eth0 && "
+         "ip -6 addr add fd77:1::150/64 dev eth0 nodad && ip -6 addr add fd77:1::199/64 dev eth0 nodad");
+  SecondAddress unlisted;  // 10.77.1.12, fd77:1::12
+  for (const bool v6 : {false, true}) {
+    const auto port = next_port();
+    const std::string group = v6 ? "ff35::8000:77" : "232.1.7.7";
+    const std::string lan = v6 ? "fd77:1::" : "10.77.1.";
+    std::string sources = F(v6 ? "TXA_ETH0_IPV6" : "TXA_ETH0_IPV4");
+    for (int k = 1; k < 200; ++k) {
+      const bool real = k == 150 || k == 199;  // addresses txa has; the rest are senders that never send
+      sources += "," + (real ? lan + std::to_string(k) : (v6 ? "fd77:99::" : "10.77.99.") + std::to_string(k));
+    }
+    Harness rx("rx", src("groups=" + group + " iface=eth0 sources=" + sources + " port=" + std::to_string(port)));
+    ASSERT_TRUE(rx.play()) << rx.error();
+    send_from_txa(group, port, "first", 2);
+    send_from_txa(group, port, "deep", 2, lan + "150");
+    send_from_txa(group, port, "last", 2, lan + "199");
+    send_from_txa(group, port, "unlisted", 2, lan + "12");
+    const auto got = rx.drain();
+    EXPECT_EQ(std::multiset<std::string>(got.begin(), got.end()),
+              (std::multiset<std::string>{"first-0", "first-1", "deep-0", "deep-1", "last-0", "last-1"}))
+        << group;
+  }
+  run_in("txa",
+         "ip addr del 10.77.1.150/24 dev eth0; ip addr del 10.77.1.199/24 dev eth0; "
+         "ip -6 addr del fd77:1::150/64 dev eth0; ip -6 addr del fd77:1::199/64 dev eth0");
+}
+
 static long rss_kib() {
   long kib = 0;
   if (FILE* f = fopen("/proc/self/status", "r")) {
