@@ -16,6 +16,7 @@ packages=(
   python3-gi gir1.2-gstreamer-1.0  # the cookbook's Python example (docs/examples/receive-meta.py), run by tests/docs
   nftables  # the tool's firewall check, provoked in its lab test
   debhelper dpkg-dev  # the Debian package (scripts/package) and its install test
+  clang libclang-rt-14-dev  # the libFuzzer targets (fuzz/run)
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

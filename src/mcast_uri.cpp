@@ -69,6 +69,18 @@ McastUri McastUri::parse(std::string_view uri) {
                   "write mcast:// and the same group, port and options, e.g. mcast://239.1.2.3:5004?iface=eth1");
     bad(uri, "does not start with mcast://");
   }
+  // A URI is printable text (RFC 3986); a raw NUL or other control byte would end up in a property value, or be
+  // escaped on the way back into a URI that says something else.
+  for (size_t i = 0; i < uri.size(); ++i) {
+    const auto c = static_cast<unsigned char>(uri[i]);
+    if (c < 0x20 || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", c);
+      bad(std::string(uri.substr(0, i)) + "...", "holds the control byte " + std::string(hex) + " at position " +
+                                                     std::to_string(i) +
+                                                     ", which no URI may hold (escape it as %XX if it is meant)");
+    }
+  }
   std::string_view rest = uri.substr(scheme.size());
   std::string_view query;
   if (const auto q = rest.find('?'); q != std::string_view::npos) {

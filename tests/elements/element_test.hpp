@@ -20,7 +20,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <thread>
@@ -488,16 +490,47 @@ inline size_t open_fd_count() {
   return n;
 }
 
-// Cycles `p` PLAYING ↔ NULL on `host` 200 times (after one warm-up round) and checks no descriptor is left behind.
-inline void expect_state_cycles_leak_no_descriptors(Pipeline& p, const std::string& host) {
-  ASSERT_TRUE(p.set_state(host, GST_STATE_PLAYING));
-  ASSERT_TRUE(p.set_state(host, GST_STATE_NULL));
-  const size_t fds = open_fd_count();
-  for (int i = 0; i < 200; ++i) {
-    ASSERT_TRUE(p.set_state(host, GST_STATE_PLAYING)) << "round " << i;
-    ASSERT_TRUE(p.set_state(host, GST_STATE_NULL)) << "round " << i;
+// How many rounds the lifetime tests run: 200, or 1,000 under scripts/test --long (MCASTEXPERT_LONG).
+inline int lifetime_rounds(int normal, int long_run) {
+  return std::getenv("MCASTEXPERT_LONG") != nullptr ? long_run : normal;
+}
+
+// The memberships `host` holds now, as the kernel lists them (/proc/net/igmp, igmp6, mcfilter, mcfilter6 of the
+// host's network namespace): what a leaked join would change.
+inline std::string memberships_of(const std::string& host) {
+  lab::InHost in(host);
+  std::string all;
+  for (const char* file : {"igmp", "igmp6", "mcfilter", "mcfilter6"}) {
+    std::ifstream f(std::string("/proc/thread-self/net/") + file);
+    all += std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
   }
-  EXPECT_EQ(open_fd_count(), fds);
+  return all;
+}
+
+// Cycles `p` between `low` and PLAYING (or PAUSED) on `host` (after one warm-up round) and checks that no descriptor
+// and no membership is left behind. With `joins`, it also checks that the element does join while up (so that a
+// membership count that never moves cannot pass for one that comes back).
+inline void expect_cycles_leave_nothing_behind(Pipeline& p, const std::string& host, int rounds, GstState low,
+                                               GstState high, bool joins) {
+  ASSERT_TRUE(p.set_state(host, high));
+  const std::string while_up = memberships_of(host);
+  ASSERT_TRUE(p.set_state(host, low));
+  const size_t fds = open_fd_count();
+  const std::string memberships = memberships_of(host);
+  if (joins) {
+    EXPECT_NE(while_up, memberships) << "no membership while " << gst_element_state_get_name(high);
+  }
+  for (int i = 0; i < rounds; ++i) {
+    ASSERT_TRUE(p.set_state(host, high)) << "round " << i;
+    ASSERT_TRUE(p.set_state(host, low)) << "round " << i;
+  }
+  EXPECT_EQ(open_fd_count(), fds) << rounds << " rounds";
+  EXPECT_EQ(memberships_of(host), memberships) << rounds << " rounds";
+}
+
+// PLAYING ↔ NULL 200 times (1,000 with --long): descriptors and memberships back where they started.
+inline void expect_state_cycles_leak_no_descriptors(Pipeline& p, const std::string& host, bool joins = false) {
+  expect_cycles_leave_nothing_behind(p, host, lifetime_rounds(200, 1000), GST_STATE_NULL, GST_STATE_PLAYING, joins);
 }
 
 inline void run_in(const std::string& host, const std::string& command) {

@@ -331,6 +331,16 @@ TEST(Sink, RepeatedStateChangesLeakNoDescriptors) {
   expect_state_cycles_leak_no_descriptors(p, "rx");
 }
 
+TEST(SinkLifetime, ReadyPausedFlipsLeaveNothingBehind) {
+  Pipeline p(
+      "fakesrc num-buffers=1 sizetype=fixed sizemax=10 filltype=zero ! mcastexpertsink groups=239.255.33.2 "
+      "iface=eth0,eth1 async=false port=" +
+      std::to_string(next_port()));
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_READY));
+  expect_cycles_leave_nothing_behind(p, "rx", lifetime_rounds(1000, 10000), GST_STATE_READY, GST_STATE_PAUSED, false);
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_NULL));
+}
+
 TEST(Sink, UriSetsGroupsPortAndKeys) {
   GstElement* e =
       gst_element_make_from_uri(GST_URI_SINK, "mcast://239.255.34.1:6600?iface=eth1&ttl=4", nullptr, nullptr);

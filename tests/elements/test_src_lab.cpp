@@ -443,7 +443,28 @@ TEST(Src, UnlockWakesABlockedReadAtOnce) {
 TEST(Src, RepeatedStateChangesLeakNoDescriptors) {
   const std::string props = "groups=239.255.13.1,239.255.13.2 iface=eth0,eth1 port=" + std::to_string(next_port());
   Pipeline p("mcastexpertsrc " + props + " ! fakesink");
-  expect_state_cycles_leak_no_descriptors(p, "rx");
+  expect_state_cycles_leak_no_descriptors(p, "rx", true);
+}
+
+TEST(SrcLifetime, ReadyPausedFlipsLeaveNothingBehind) {
+  // 1,000 flips (10,000 with --long) of a source with SSM joins on two interfaces.
+  const std::string props =
+      "groups=232.1.13.1 sources=10.77.1.2,10.77.2.2 iface=eth0,eth1 port=" + std::to_string(next_port());
+  Pipeline p("mcastexpertsrc " + props + " ! fakesink");
+  const std::string at_start = memberships_of("rx");
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_READY));
+  EXPECT_NE(memberships_of("rx"), at_start) << "joined in READY";
+  expect_cycles_leave_nothing_behind(p, "rx", lifetime_rounds(1000, 10000), GST_STATE_READY, GST_STATE_PAUSED, false);
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_NULL));
+  EXPECT_EQ(memberships_of("rx"), at_start) << "left at NULL";
+}
+
+TEST(SrcLifetime, SinkToSrcPipelineCyclesLeaveNothingBehind) {
+  // A sender and a receiver in one pipeline on one host (loop on), cycled with data flowing.
+  const std::string where = "groups=239.255.13.9 iface=eth0 loop=true port=" + std::to_string(next_port());
+  Pipeline p("audiotestsrc is-live=true samplesperbuffer=441 ! rtpL16pay ! mcastexpertsink " + where +
+             " mcastexpertsrc " + where + " ! fakesink");
+  expect_state_cycles_leak_no_descriptors(p, "rx", true);
 }
 
 TEST(Src, UriSetsGroupsPortAndKeys) {
@@ -908,7 +929,7 @@ TEST(Src, RepeatedStateChangesDoNotGrowMemory) {
     ASSERT_TRUE(p.set_state("rx", GST_STATE_NULL));
   }
   const long before = rss_kib();
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < lifetime_rounds(200, 1000); ++i) {
     ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
     ASSERT_TRUE(p.set_state("rx", GST_STATE_NULL));
   }
