@@ -1140,7 +1140,10 @@ static void gst_mcastexpert_sink_remove(GstMcastExpertSink* self, const gchar* h
                       " is listed in groups, which applies again at every start. Fix: take it out of "
                       "the groups property");
   } else {
-    refuse_signal(self, "remove", host, port, d->to_string() + " is not a destination of this element");
+    refuse_signal(self, "remove", host, port,
+                  d->to_string() +
+                      " is not a destination of this element. Fix: name one that groups lists or add added (the "
+                      "stats property lists them under destinations)");
   }
 }
 
@@ -1174,7 +1177,10 @@ static GstStructure* gst_mcastexpert_sink_get_stats(GstMcastExpertSink* self, co
     }
   }
   if (!known) {
-    refuse_signal(self, "get-stats", host, port, d->to_string() + " is not a destination of this element");
+    refuse_signal(self, "get-stats", host, port,
+                  d->to_string() +
+                      " is not a destination of this element. Fix: name one that groups lists or add added (the "
+                      "stats property lists them under destinations)");
     return nullptr;
   }
   return gst_structure_new("application/x-mcastexpert-destination-stats", "destination", G_TYPE_STRING,

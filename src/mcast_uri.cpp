@@ -115,7 +115,7 @@ McastUri McastUri::parse(std::string_view uri) {
       result.groups = percent_decode(uri, rest);
     }
   }
-  if (result.groups.empty()) bad(uri, "names no group");
+  if (result.groups.find_first_not_of(" \t") == std::string::npos) bad(uri, "names no group");
   if (!port_text.empty()) {
     unsigned long port = 0;
     for (const char c : port_text) {
