@@ -183,10 +183,10 @@ struct PropertyRow {
 TEST(BadInput, EveryStringPropertyRefusesNonsenseAndStartSaysWhy) {
   std::vector<PropertyRow> rows;
   for (const char* f : {"mcastexpertsrc", "mcastexpertsink"}) {
-    for (const std::string& v : {std::string(""), std::string("   "), std::string("10.1.1.1"),
-                                 std::string("239.1.1.1,ff15::1"), std::string("[ff15::1"), std::string("239.1.1.1:99999"),
-                                 std::string("239.1.1.1,,239.1.1.2"), std::string("ff02::1%"), kLong,
-                                 std::string("239.1.1.1\x01")})
+    for (const std::string& v :
+         {std::string(""), std::string("   "), std::string("10.1.1.1"), std::string("239.1.1.1,ff15::1"),
+          std::string("[ff15::1"), std::string("239.1.1.1:99999"), std::string("239.1.1.1,,239.1.1.2"),
+          std::string("ff02::1%"), kLong, std::string("239.1.1.1\x01")})
       rows.push_back({f, "groups", v, "groups"});
     for (const std::string& v : {std::string("nope"), std::string("4294967298"), std::string("eth0,nope"),
                                  std::string(","), std::string("10.99.99.99"), std::string("fd77:99::1%eth0"), kLong})
@@ -242,10 +242,10 @@ TEST(BadInput, SinkSignalsRefuseNonsenseBeforeAndWhilePlaying) {
   };
   std::vector<Call> calls;
   for (const char* s : {"add", "remove", "get-stats"}) {
-    for (const std::string& g : {std::string(""), std::string("   "), std::string("garbage"),
-                                 std::string("239.255.62.2:5004"), std::string("10.77.1.2"), std::string("ff15::62:2"),
-                                 std::string("239.255.62.2,239.255.62.3"), std::string("ff02::1%"), kLong,
-                                 std::string("[ff15::1")})
+    for (const std::string& g :
+         {std::string(""), std::string("   "), std::string("garbage"), std::string("239.255.62.2:5004"),
+          std::string("10.77.1.2"), std::string("ff15::62:2"), std::string("239.255.62.2,239.255.62.3"),
+          std::string("ff02::1%"), kLong, std::string("[ff15::1")})
       calls.push_back({s, g, static_cast<int>(port)});
     for (const int p : {0, 70000, -1}) calls.push_back({s, std::string("239.255.62.2"), p});
   }
