@@ -107,6 +107,7 @@ std::string short_text(const std::string& s) {
 GstElement* make(const char* factory, const std::string& good_uri) {
   GstElement* e = gst_element_factory_make(factory, nullptr);
   EXPECT_NE(e, nullptr) << factory;
+  gst_object_ref_sink(e);  // ours: each pipeline that borrows it takes and drops a reference of its own
   GError* err = nullptr;
   EXPECT_TRUE(gst_uri_handler_set_uri(GST_URI_HANDLER(e), good_uri.c_str(), &err)) << good_uri;
   g_clear_error(&err);
@@ -117,10 +118,16 @@ GstElement* make(const char* factory, const std::string& good_uri) {
 // the error it posted otherwise.
 bool starts(GstElement* e, std::string& error) {
   GstElement* pipeline = gst_pipeline_new(nullptr);
-  const bool is_src = gst_element_get_static_pad(e, "sink") == nullptr;
+  GstPad* sink_pad = gst_element_get_static_pad(e, "sink");
+  const bool is_src = sink_pad == nullptr;
+  if (sink_pad != nullptr) gst_object_unref(sink_pad);
   GstElement* other = gst_element_factory_make(is_src ? "fakesink" : "fakesrc", nullptr);
-  if (!is_src) g_object_set(other, "num-buffers", 1, "sizetype", 2, "sizemax", 10, nullptr);
-  gst_bin_add_many(GST_BIN(pipeline), GST_ELEMENT(gst_object_ref(e)), other, nullptr);
+  if (!is_src) {
+    g_object_set(other, "num-buffers", 1, "sizemax", 10, nullptr);
+    gst_util_set_object_arg(G_OBJECT(other), "sizetype", "fixed");
+    gst_util_set_object_arg(G_OBJECT(other), "filltype", "zero");
+  }
+  gst_bin_add_many(GST_BIN(pipeline), e, other, nullptr);
   if (is_src)
     gst_element_link(e, other);
   else
