@@ -581,6 +581,7 @@ inline std::string error_while_a_sync_handler_reads(GstElement* element, const s
           seen->error = err != nullptr ? err->message : "?";
           g_clear_error(&err);
         }
+        gst_message_unref(m);  // a sync handler that drops a message owns it
         return GST_BUS_DROP;
       },
       &seen, nullptr);
