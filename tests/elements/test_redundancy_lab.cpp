@@ -8,6 +8,7 @@
 #include <atomic>
 #include <iterator>
 #include <map>
+#include <ostream>
 #include <random>
 #include <set>
 
@@ -26,6 +27,10 @@ struct Rtp {
   uint32_t ts;
   friend bool operator<(const Rtp& a, const Rtp& b) {
     return std::tie(a.ssrc, a.seq, a.ts) < std::tie(b.ssrc, b.seq, b.ts);
+  }
+  // Printed by its fields (gtest would dump the struct's bytes, padding included).
+  friend std::ostream& operator<<(std::ostream& out, const Rtp& r) {
+    return out << "{ssrc " << r.ssrc << ", seq " << r.seq << ", ts " << r.ts << "}";
   }
   friend bool operator==(const Rtp& a, const Rtp& b) { return !(a < b) && !(b < a); }
 };
