@@ -1374,6 +1374,9 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
       gst_memory_map(mcastexpert_plugin::datagram_memory(spare.buffer), &spare.map, GST_MAP_WRITE);
       st.spares.push_back(spare);
     }
+    // Reading on without a wait (full batches, under a flood perhaps all of them rejected, so nothing goes
+    // downstream): the wait is where unlock is seen, so look for it here too, or stopping waits for the flood.
+    if (st.last_batch_full && priv->stop.woken()) return GST_FLOW_FLUSHING;
     // After a full batch more is likely waiting: read at once. Otherwise wait first (one poll per batch).
     if (!st.last_batch_full) {
       const GstFlowReturn waited = wait_for_data(self, receiver);
