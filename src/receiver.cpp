@@ -190,12 +190,13 @@ void MulticastReceiver::open_socket(size_t index, uint16_t port) {
     // Without this, a wildcard-bound socket gets every group any socket of this host joined on the port.
     opt.require_int(IPPROTO_IP, IP_MULTICAST_ALL, "IP_MULTICAST_ALL", 0);
     opt.require_int(IPPROTO_IP, IP_PKTINFO, "IP_PKTINFO", 1);
-    opt.set_int(IPPROTO_IP, IP_RECVTTL, "IP_RECVTTL", 1);  // what `mcastexpert recv` shows: hops left on arrival
+    // What `mcastexpert recv` shows (hops left on arrival); the elements do not ask for it.
+    if (settings_.report_ttl) opt.set_int(IPPROTO_IP, IP_RECVTTL, "IP_RECVTTL", 1);
   } else {
     opt.require_int(IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY", 1);
     opt.set_int(IPPROTO_IPV6, IPV6_MULTICAST_ALL, "IPV6_MULTICAST_ALL", 0);  // pktinfo checks cover older kernels
     opt.require_int(IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO", 1);
-    opt.set_int(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, "IPV6_RECVHOPLIMIT", 1);
+    if (settings_.report_ttl) opt.set_int(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, "IPV6_RECVHOPLIMIT", 1);
   }
   opt.set_int(SOL_SOCKET, SO_TIMESTAMPNS, "SO_TIMESTAMPNS", 1);
   // Lets the kernel hand over a burst of one flow's datagrams coalesced (when the sender used GSO, or the receiving

@@ -40,6 +40,7 @@ struct ReceiverSettings {
   bool reuse = true;                     // let other receivers share the port (SO_REUSEADDR, never SO_REUSEPORT)
   bool loop = false;                     // accept datagrams this host sent itself
   int buffer_size = 0;                   // SO_RCVBUF in bytes, 0 = the OS default
+  bool report_ttl = false;               // fill ReceiveSlot::ttl (one more control message per datagram)
   DebugLog log;
 };
 
@@ -83,7 +84,7 @@ struct ReceiveSlot {
   uint16_t port = 0;                // the port it was sent to
   unsigned ifindex = 0;             // the interface it arrived on
   int64_t arrival_realtime_ns = 0;  // the kernel's receive time (CLOCK_REALTIME), 0 if unknown
-  int ttl = -1;                     // the IPv4 TTL / IPv6 hop limit it arrived with, -1 if unknown
+  int ttl = -1;                     // the IPv4 TTL / IPv6 hop limit it arrived with (report_ttl), -1 if unknown
 };
 
 // Counters, written by the receiving thread only and readable from any thread.

@@ -95,6 +95,7 @@ int run(const ParsedArgs& args) {
   settings.iface = args.get("iface");
   settings.sources = about_setting("sources", [&] { return parse_source_list(args.get("sources")); });
   settings.loop = true;  // a field test on one host (send --loop) is a field test too
+  settings.report_ttl = true;
   const InterfaceTable table = InterfaceTable::from_system();
   MulticastReceiver receiver(settings, table);
 
