@@ -599,7 +599,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * Counters of the running receiver: `packets-received`, `bytes-received`, `packets-dropped-kernel` (receive queue
    * overflows, the socket's drop count), `packets-rejected` and its parts `rejected-wrong-group`,
-   * `rejected-wrong-interface`, `rejected-unicast`, `rejected-source`, `rejected-own`; `buffer-size`
+   * `rejected-wrong-interface`, `rejected-unicast`, `rejected-source`, `rejected-own`, `rejected-empty`
+   * (zero-byte datagrams: a buffer of nothing would only trouble downstream); `buffer-size`
    * (granted); `port`; `groups`, an array with one structure per group (`group`, `port`, `packets`, `bytes`); and
    * `legs`, an array with one structure per join (`group`, `port`, `iface`, `ifindex`, `packets`; with
    * #GstMcastExpertSrc:redundancy also `duplicates` dropped, `unique` — delivered by this leg alone — and `live`).

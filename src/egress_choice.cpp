@@ -4,6 +4,7 @@
 
 #include "error.hpp"
 #include "interface_spec.hpp"
+#include "ipv6_switch.hpp"
 #include "route_lookup.hpp"
 
 namespace mcastexpert {
@@ -25,7 +26,9 @@ const NetInterface& routed_egress_interface(const IpAddress& group, const Interf
                 "name the interface to send by (iface)");
   const auto route = lookup_route(group);
   if (!route)
-    throw Error(ErrorKind::NotFound, "no route for " + group.to_string() + ", so no interface to send by",
+    throw Error(ErrorKind::NotFound,
+                "no route for " + group.to_string() + ", so no interface to send by" +
+                    (group.is_v6() ? ipv6_disabled_note("all") : std::string()),
                 "name the interface (iface), or add a default or multicast route");
   const NetInterface* iface = table.by_index(route->interface_index);
   if (iface == nullptr)
@@ -42,7 +45,8 @@ IpAddress egress_source(const NetInterface& iface, const IpAddress& group) {
   const auto source = iface.source_address_for(group);
   if (!source)
     throw Error(ErrorKind::InvalidSetting,
-                "interface " + iface.name + " has no " + family_name(group.family()) + " address to send from",
+                "interface " + iface.name + " has no " + family_name(group.family()) + " address to send from" +
+                    (group.is_v6() ? ipv6_disabled_note(iface.name) : std::string()),
                 "give it one, or name another interface");
   return *source;
 }

@@ -14,6 +14,7 @@
 
 #include "error.hpp"
 #include "interface_spec.hpp"
+#include "ipv6_switch.hpp"
 
 #ifndef IPV6_MULTICAST_ALL
 #define IPV6_MULTICAST_ALL 29  // Linux >= 4.20; older headers lack the name
@@ -40,18 +41,6 @@ group_source_req source_request(const Membership& m, const IpAddress& source) {
   m.group.to_sockaddr(0, req.gsr_group);
   source.to_sockaddr(0, req.gsr_source);
   return req;
-}
-
-// Whether IPv6 is switched off for an interface (in the calling thread's network namespace): the kernel then
-// accepts a join on it, and delivers nothing.
-bool ipv6_disabled(const std::string& ifname) {
-  if (ifname.find('/') != std::string::npos) return false;
-  FILE* f = std::fopen(("/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6").c_str(), "r");
-  if (f == nullptr) return false;
-  int value = 0;
-  const bool read = std::fscanf(f, "%d", &value) == 1;
-  std::fclose(f);
-  return read && value == 1;
 }
 
 std::string sockaddr_text(const sockaddr_storage& ss) {
@@ -154,7 +143,14 @@ void MulticastReceiver::plan_memberships(const InterfaceTable& table) {
                   "name the interface to join it on (iface, or " + entry.address.to_string() + "%eth0)");
         });
       if (defaults.empty())
-        defaults = about_setting("iface", [&] { return default_receive_interfaces(table, family_); });
+        defaults = about_setting("iface", [&] {
+          try {
+            return default_receive_interfaces(table, family_);
+          } catch (const Error& e) {
+            if (family_ != Family::V6 || !ipv6_disabled("all")) throw;
+            throw Error(e.kind(), std::string(e.what()) + ipv6_disabled_note("all"), "enable it, or use IPv4 groups");
+          }
+        });
       on = defaults;
     }
     const bool by_default = entry.interfaces.empty() && entry.scope.empty() && named.empty();
@@ -163,7 +159,7 @@ void MulticastReceiver::plan_memberships(const InterfaceTable& table) {
         about_setting(entry.interfaces.empty() && entry.scope.empty() ? "iface" : "groups", [&] {
           invalid("IPv6 is disabled on " + iface.name + " (net.ipv6.conf." + iface.name +
                       ".disable_ipv6 = 1): a join there can never receive anything",
-                  "enable it (sysctl -w net.ipv6.conf." + iface.name + ".disable_ipv6=0) or name another interface");
+                  "enable it (" + ipv6_enable_command(iface.name) + ") or name another interface");
         });
       Membership m{g, entry.address, iface.index, iface.name};
       m.by_default = by_default;
@@ -549,7 +545,8 @@ void MulticastReceiver::judge(ReceiveSlot& slot, size_t socket, const std::optio
     slot.verdict = Verdict::OwnTraffic;
     return;
   }
-  slot.verdict = Verdict::Accepted;
+  // Judged last, so that an empty datagram that is foreign anyway is counted as what makes it foreign.
+  slot.verdict = slot.length == 0 ? Verdict::Empty : Verdict::Accepted;
 }
 
 size_t MulticastReceiver::receive(ReceiveSlot* slots, size_t count) {

@@ -34,7 +34,12 @@ int SocketOptions::get_int(int level, int name) const {
 
 UniqueFd open_udp_socket(Family family) {
   UniqueFd fd(socket(family_to_af(family), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
-  if (!fd) throw_system_error(std::string("cannot open an ") + family_name(family) + " UDP socket", errno);
+  if (!fd)
+    throw_system_error(std::string("cannot open an ") + family_name(family) + " UDP socket", errno,
+                       errno == EAFNOSUPPORT ? std::string("this kernel runs without ") + family_name(family) +
+                                                   " (for IPv6: ipv6.disable=1 on its command line?): use groups of "
+                                                   "the other family, or enable it"
+                                             : std::string());
   return fd;
 }
 

@@ -15,8 +15,9 @@ enum class Verdict : uint8_t {
   Unicast,           // not multicast at all
   DisallowedSource,  // not in `sources`, or in `block-sources`
   OwnTraffic,        // sent by this host, and loop is off
+  Empty,             // a datagram of zero bytes: nothing to deliver (keep-alives, probes, floods)
 };
-inline constexpr size_t kVerdictCount = 6;
+inline constexpr size_t kVerdictCount = 7;
 
 struct RejectionName {
   Verdict verdict;
@@ -31,6 +32,7 @@ inline constexpr std::array<RejectionName, kVerdictCount - 1> kRejections{{
     {Verdict::Unicast, "rejected-unicast", "unicast"},
     {Verdict::DisallowedSource, "rejected-source", "source not allowed"},
     {Verdict::OwnTraffic, "rejected-own", "sent by this host (loop=false)"},
+    {Verdict::Empty, "rejected-empty", "zero bytes"},
 }};
 
 inline const char* rejection_reason(Verdict v) {

@@ -506,6 +506,31 @@ TEST(SinkErrors, NoRouteForTheDefault) {
   EXPECT_NE(text.find("name the interface (iface)"), std::string::npos) << text;
 }
 
+TEST(SinkErrors, Ipv6DisabledOnTheHostSaysSoAndHowToEnableIt) {
+  // net.ipv6.conf.all.disable_ipv6=1 takes the IPv6 addresses and routes away: "no route" and "no address" say why.
+  run_in("txa", "sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
+  Pipeline by_default("fakesrc ! mcastexpertsink groups=ff15::60:1");
+  const bool default_started = by_default.set_state("txa", GST_STATE_PLAYING);
+  const std::string default_text = by_default.error_text();
+  by_default.set_state("txa", GST_STATE_NULL);
+  Pipeline named("fakesrc ! mcastexpertsink groups=ff15::60:1 iface=eth0");
+  const bool named_started = named.set_state("txa", GST_STATE_PLAYING);
+  const std::string named_text = named.error_text();
+  named.set_state("txa", GST_STATE_NULL);
+  run_in("txa", "sysctl -qw net.ipv6.conf.all.disable_ipv6=0 && ip -6 addr add " + F("TXA_ETH0_IPV6") +
+                    "/64 dev eth0 nodad && ip -6 route add default dev eth0");
+  EXPECT_FALSE(default_started);
+  EXPECT_NE(default_text.find("no route for ff15::60:1"), std::string::npos) << default_text;
+  EXPECT_NE(default_text.find("IPv6 is disabled on this host: sysctl -w net.ipv6.conf.all.disable_ipv6=0"),
+            std::string::npos)
+      << default_text;
+  EXPECT_FALSE(named_started);
+  EXPECT_NE(named_text.find("interface eth0 has no IPv6 address to send from (IPv6 is disabled on eth0"),
+            std::string::npos)
+      << named_text;
+  EXPECT_NE(named_text.find("net.ipv6.conf.all.disable_ipv6=0"), std::string::npos) << named_text;
+}
+
 // --- one validation path for destinations, before start as while running ---
 
 // The refusals `add` must give, with the text each warning carries.

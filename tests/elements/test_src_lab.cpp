@@ -231,6 +231,20 @@ TEST(Src, NoSenderAddressMetaWhenNotWanted) {
   gst_buffer_unref(buf);
 }
 
+TEST(Src, EmptyDatagramsAreDroppedAndCounted) {
+  const auto port = next_port();
+  Harness rx("rx", src("groups=239.1.1.1 iface=eth0 port=" + std::to_string(port)));
+  ASSERT_TRUE(rx.play()) << rx.error();
+  RawSender tx("txa", F("TXA_ETH0_IPV4"), I("TXA_ETH0_INDEX"));
+  tx.send("239.1.1.1", port, "before");
+  tx.send("239.1.1.1", port, "");
+  tx.send("239.1.1.1", port, "after");
+  EXPECT_EQ(rx.drain(), (std::vector<std::string>{"before", "after"}));
+  EXPECT_EQ(rx.stat("rejected-empty"), 1u);
+  EXPECT_EQ(rx.stat("packets-rejected"), 1u);
+  EXPECT_EQ(rx.stat("packets-received"), 2u);
+}
+
 TEST(Src, LargestDatagramsArriveWhole) {
   for (const bool v6 : {false, true}) {
     const auto port = next_port();
@@ -859,6 +873,34 @@ TEST(SrcErrors, Ipv6DisabledOnTheInterfaceIsAnErrorNotASilentJoin) {
   EXPECT_NE(text.find("sysctl -w net.ipv6.conf.eth1.disable_ipv6=0"), std::string::npos) << text;
 }
 
+TEST(SrcErrors, Ipv6DisabledOnTheHostSaysSoAndHowToEnableIt) {
+  // net.ipv6.conf.all.disable_ipv6=1 takes IPv6 (and its addresses) off every interface.
+  const auto port = std::to_string(next_port());
+  run_in("rx", "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+  Pipeline named("mcastexpertsrc groups=ff15::45:2 iface=eth1 port=" + port + " ! fakesink");
+  const bool named_started = named.set_state("rx", GST_STATE_PLAYING);
+  const std::string named_text = named.error_text();
+  named.set_state("rx", GST_STATE_NULL);
+  Pipeline by_default("mcastexpertsrc groups=ff15::45:2 port=" + port + " ! fakesink");
+  const bool default_started = by_default.set_state("rx", GST_STATE_PLAYING);
+  const std::string default_text = by_default.error_text();
+  by_default.set_state("rx", GST_STATE_NULL);
+  run_in("rx",
+         "sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 && "
+         "ip -6 addr add fd77:1::1/64 dev eth0 nodad && ip -6 addr add fd77:2::1/64 dev eth1 nodad");
+  EXPECT_FALSE(named_started);
+  EXPECT_NE(named_text.find("IPv6 is disabled on eth1"), std::string::npos) << named_text;
+  EXPECT_NE(named_text.find("sysctl -w net.ipv6.conf.all.disable_ipv6=0"), std::string::npos) << named_text;
+  EXPECT_FALSE(default_started);
+  EXPECT_NE(default_text.find("IPv6 is disabled on this host"), std::string::npos) << default_text;
+  EXPECT_NE(default_text.find("sysctl -w net.ipv6.conf.all.disable_ipv6=0"), std::string::npos) << default_text;
+  // IPv4 is untouched, and IPv6 works again once enabled.
+  Harness rx("rx", src("groups=ff15::45:3 iface=eth0 port=" + port));
+  ASSERT_TRUE(rx.play()) << rx.error();
+  send_from_txa("ff15::45:3", static_cast<uint16_t>(std::stoi(port)), "back");
+  EXPECT_EQ(rx.drain(), tags("back"));
+}
+
 TEST(Src, MoreGroupsThanOneSocketMayJoinAreSpreadOverSockets) {
   // 100 groups, five times the kernel's default limit per socket (20): every one joined, every datagram once.
   const auto port = next_port();
@@ -938,6 +980,11 @@ TEST(SrcFlood, ForeignTrafficAtFullRateIsNeverDeliveredAndTheElementStopsAtOnce)
   flood("txa", F("TXA_ETH0_IPV4"), I("TXA_ETH0_INDEX"), "232.1.9.10", "FOREIGN-other-group", nullptr);
   flood("txa", "10.77.1.12", I("TXA_ETH0_INDEX"), "232.1.9.9", "FOREIGN-unlisted-source", nullptr);
   flood("txb", F("TXB_ETH0_IPV4"), I("TXB_ETH0_INDEX"), "232.1.9.9", "FOREIGN-other-interface", nullptr);
+  // Oversize foreign datagrams take the element's large-datagram path; empty ones come from the listed source.
+  flood("txa", F("TXA_ETH0_IPV4"), I("TXA_ETH0_INDEX"), F("RX_ETH0_IPV4"), "FOREIGN-oversize" + std::string(65000, 'x'),
+        &unicast_sent);
+  std::atomic<uint64_t> empty_sent{0};
+  flood("txa", F("TXA_ETH0_IPV4"), I("TXA_ETH0_INDEX"), "232.1.9.9", "", &empty_sent);
 
   RawSender real("txa", F("TXA_ETH0_IPV4"), I("TXA_ETH0_INDEX"));
   const int n = 2000;
@@ -949,7 +996,8 @@ TEST(SrcFlood, ForeignTrafficAtFullRateIsNeverDeliveredAndTheElementStopsAtOnce)
   const auto got = rx.drain(500ms);
   size_t real_got = 0, largest = 0;
   for (const auto& payload : got) {
-    EXPECT_EQ(payload.rfind("FOREIGN", 0), std::string::npos) << "delivered: " << payload;
+    EXPECT_EQ(payload.rfind("FOREIGN", 0), std::string::npos) << "delivered: " << payload.substr(0, 40);
+    EXPECT_FALSE(payload.empty()) << "an empty datagram was delivered";
     if (payload.rfind("real-", 0) == 0) ++real_got;
     if (payload.size() == 65507) ++largest;
   }
@@ -962,11 +1010,14 @@ TEST(SrcFlood, ForeignTrafficAtFullRateIsNeverDeliveredAndTheElementStopsAtOnce)
   }
   EXPECT_GT(rx.stat("rejected-unicast"), 0u) << unicast_sent.load() << " unicast sent";
   EXPECT_LE(rx.stat("rejected-unicast"), unicast_sent.load());
+  EXPECT_GT(rx.stat("rejected-empty"), 0u) << empty_sent.load() << " empty sent";
+  EXPECT_LE(rx.stat("rejected-empty"), empty_sent.load());
   std::printf(
       "flood: %zu of %d real datagrams delivered, %llu dropped in the kernel's queue, %llu unicast sent, %llu "
-      "counted rejected-unicast, 0 foreign delivered\n",
+      "counted rejected-unicast, %llu empty sent, %llu counted rejected-empty, 0 foreign delivered\n",
       real_got, n, static_cast<unsigned long long>(kernel_drops), static_cast<unsigned long long>(unicast_sent.load()),
-      static_cast<unsigned long long>(rx.stat("rejected-unicast")));
+      static_cast<unsigned long long>(rx.stat("rejected-unicast")), static_cast<unsigned long long>(empty_sent.load()),
+      static_cast<unsigned long long>(rx.stat("rejected-empty")));
   // Stopping under the flood: at once.
   const auto t0 = std::chrono::steady_clock::now();
   gst_element_set_state(rx.element(), GST_STATE_NULL);
@@ -1251,4 +1302,174 @@ TEST(SrcMeta, ReceiveMetaGoesAlongOnCopiesAndOtherTransforms) {
   gst_buffer_unref(scaled);
   gst_buffer_unref(copy);
   gst_buffer_unref(buf);
+}
+
+namespace {
+
+// A pad that stands in for downstream: it records what reaches it and answers each buffer with `answer`.
+struct Downstream {
+  GstPad* pad = gst_pad_new("downstream", GST_PAD_SINK);
+  std::atomic<GstFlowReturn> answer{GST_FLOW_OK};
+  std::atomic<int> buffers{0};
+  std::atomic<bool> eos{false};
+
+  Downstream() {
+    gst_pad_set_element_private(pad, this);
+    gst_pad_set_chain_function(pad, [](GstPad* p, GstObject*, GstBuffer* b) {
+      auto* self = static_cast<Downstream*>(gst_pad_get_element_private(p));
+      gst_buffer_unref(b);
+      ++self->buffers;
+      return self->answer.load();
+    });
+    gst_pad_set_chain_list_function(pad, [](GstPad* p, GstObject*, GstBufferList* l) {
+      auto* self = static_cast<Downstream*>(gst_pad_get_element_private(p));
+      self->buffers += static_cast<int>(gst_buffer_list_length(l));
+      gst_buffer_list_unref(l);
+      return self->answer.load();
+    });
+    gst_pad_set_event_function(pad, [](GstPad* p, GstObject*, GstEvent* e) -> gboolean {
+      auto* self = static_cast<Downstream*>(gst_pad_get_element_private(p));
+      if (GST_EVENT_TYPE(e) == GST_EVENT_EOS) self->eos = true;
+      if (GST_EVENT_TYPE(e) == GST_EVENT_FLUSH_STOP) self->eos = false;
+      gst_event_unref(e);
+      return TRUE;
+    });
+    gst_pad_set_active(pad, TRUE);
+  }
+  ~Downstream() {
+    gst_pad_set_active(pad, FALSE);
+    gst_object_unref(pad);
+  }
+  Downstream(const Downstream&) = delete;
+  Downstream& operator=(const Downstream&) = delete;
+
+  bool wait_for(int n, std::chrono::milliseconds timeout = 2000ms) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (buffers.load() < n && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(2ms);
+    return buffers.load() >= n;
+  }
+};
+
+// A source on rx linked to `down`, with its own bus.
+struct SrcIntoDownstream {
+  GstElement* element;
+  GstBus* bus = gst_bus_new();
+  uint16_t port = next_port();
+
+  explicit SrcIntoDownstream(Downstream& down) : element(gst_element_factory_make("mcastexpertsrc", nullptr)) {
+    gst_object_ref_sink(element);
+    gst_util_set_object_arg(G_OBJECT(element), "groups", "239.255.40.1");
+    gst_util_set_object_arg(G_OBJECT(element), "iface", "eth0");
+    g_object_set(element, "port", static_cast<gint>(port), nullptr);
+    gst_element_set_bus(element, bus);
+    GstPad* pad = gst_element_get_static_pad(element, "src");
+    gst_pad_link(pad, down.pad);
+    gst_object_unref(pad);
+  }
+  ~SrcIntoDownstream() {
+    gst_element_set_state(element, GST_STATE_NULL);
+    gst_bus_set_flushing(bus, TRUE);
+    gst_object_unref(element);
+    gst_object_unref(bus);
+  }
+  SrcIntoDownstream(const SrcIntoDownstream&) = delete;
+  SrcIntoDownstream& operator=(const SrcIntoDownstream&) = delete;
+
+  bool set_state(GstState state) {
+    lab::InHost in("rx");
+    return gst_element_set_state(element, state) != GST_STATE_CHANGE_FAILURE;
+  }
+  // How long the way to NULL takes.
+  std::chrono::milliseconds time_to_null() {
+    const auto t0 = std::chrono::steady_clock::now();
+    gst_element_set_state(element, GST_STATE_NULL);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  }
+  void send(int count) { send_from_txa("239.255.40.1", port, "d", count); }
+};
+
+}  // namespace
+
+TEST(SrcDownstream, NotLinkedDownstreamIsAnErrorThenStopAndRestartAreClean) {
+  Downstream down;
+  SrcIntoDownstream s(down);
+  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  s.send(1);
+  ASSERT_TRUE(down.wait_for(1));
+  down.answer = GST_FLOW_NOT_LINKED;
+  s.send(1);
+  GstMessage* error = gst_bus_timed_pop_filtered(s.bus, 2 * GST_SECOND, GST_MESSAGE_ERROR);
+  ASSERT_NE(error, nullptr) << "a downstream that is not linked must be an error, as for every GStreamer source";
+  gchar* debug = nullptr;
+  gst_message_parse_error(error, nullptr, &debug);
+  EXPECT_NE(std::string(debug != nullptr ? debug : "").find("not-linked"), std::string::npos) << debug;
+  g_free(debug);
+  gst_message_unref(error);
+  EXPECT_LT(s.time_to_null(), 100ms);
+  down.answer = GST_FLOW_OK;
+  const int before = down.buffers.load();
+  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  s.send(3);
+  EXPECT_TRUE(down.wait_for(before + 3)) << "restarted after the error: " << down.buffers.load() - before << " of 3";
+}
+
+TEST(SrcDownstream, FlushingDownstreamStopsQuietlyAndRestartIsClean) {
+  Downstream down;
+  SrcIntoDownstream s(down);
+  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  down.answer = GST_FLOW_FLUSHING;
+  s.send(3);
+  ASSERT_TRUE(down.wait_for(1));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(messages_on(s.bus, GST_MESSAGE_ERROR), std::vector<std::string>{}) << "FLUSHING is not an error";
+  EXPECT_LT(s.time_to_null(), 100ms);
+  down.answer = GST_FLOW_OK;
+  const int before = down.buffers.load();
+  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  s.send(3);
+  EXPECT_TRUE(down.wait_for(before + 3));
+}
+
+TEST(SrcDownstream, EosSentWhileStreamingEndsTheStreamAndRestartIsClean) {
+  Downstream down;
+  SrcIntoDownstream s(down);
+  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  s.send(3);
+  ASSERT_TRUE(down.wait_for(3));
+  const auto t0 = std::chrono::steady_clock::now();
+  gst_element_send_event(s.element, gst_event_new_eos());
+  while (!down.eos.load() && std::chrono::steady_clock::now() - t0 < 2s) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(down.eos.load()) << "EOS reached downstream";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 100ms) << "EOS waits for no datagram";
+  const int at_eos = down.buffers.load();
+  s.send(3);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(down.buffers.load(), at_eos) << "nothing after EOS";
+  EXPECT_LT(s.time_to_null(), 100ms);
+  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  s.send(3);
+  EXPECT_TRUE(down.wait_for(at_eos + 3)) << "a new stream after restart";
+}
+
+TEST(SrcDownstream, AFlushFromDownstreamWakesTheReadAtOnceAndRestartIsClean) {
+  Downstream down;
+  SrcIntoDownstream s(down);
+  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  s.send(2);
+  ASSERT_TRUE(down.wait_for(2));
+  // The read is now blocked waiting for a datagram; a flush must wake it and the streaming thread stop (as for any
+  // live base source, it runs again at the next start, not at flush-stop).
+  GstPad* pad = gst_element_get_static_pad(s.element, "src");
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(gst_pad_push_event(down.pad, gst_event_new_flush_start()));
+  while (gst_pad_get_task_state(pad) == GST_TASK_STARTED && std::chrono::steady_clock::now() - t0 < 2s)
+    std::this_thread::sleep_for(1ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 100ms) << "the streaming thread left the read";
+  gst_object_unref(pad);
+  ASSERT_TRUE(gst_pad_push_event(down.pad, gst_event_new_flush_stop(TRUE)));
+  EXPECT_EQ(messages_on(s.bus, GST_MESSAGE_ERROR), std::vector<std::string>{}) << "a flush is not an error";
+  EXPECT_LT(s.time_to_null(), 100ms);
+  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  s.send(3);
+  EXPECT_TRUE(down.wait_for(5)) << down.buffers.load() << " of 5 after the flush and a restart";
 }
