@@ -978,12 +978,16 @@ static GstFlowReturn send_batch(GstMcastExpertSink* self, GstClockTime duration)
     return GST_FLOW_FLUSHING;
   }
 
-  for (const auto& f : st.failures)
-    GST_ELEMENT_WARNING(
-        self, RESOURCE, WRITE,
-        ("Sending to %s by %s failed: %s", f.destination.to_string().c_str(), f.ifname.c_str(), g_strerror(f.error)),
-        ("the other destinations go on; this one is counted in stats and reported again only if "
-         "the error changes"));
+  for (const auto& f : st.failures) {
+    const std::string why = f.source_gone ? " (its source address " + f.source.to_string() + " is no longer on " +
+                                                f.ifname + ": it moves to the interface's new address when one appears)"
+                                          : std::string();
+    GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
+                        ("Sending to %s by %s failed: %s%s", f.destination.to_string().c_str(), f.ifname.c_str(),
+                         g_strerror(f.error), why.c_str()),
+                        ("the other destinations go on; this one is counted in stats and reported again only if "
+                         "the error changes"));
+  }
   const gint64 now = g_get_monotonic_time();
   if (!failed) {
     if (st.warned_failing) {

@@ -222,8 +222,37 @@ void MulticastReceiver::open_socket(size_t index, uint16_t port) {
   sockets_.push_back(std::move(fd));
 }
 
+// The three joins a membership is made of, each on one socket; each returns 0 or the errno.
+int MulticastReceiver::join_group_on(size_t socket, const Membership& m) const {
+  group_req req{};
+  req.gr_interface = m.ifindex;
+  m.group.to_sockaddr(0, req.gr_group);
+  return SocketOptions(sockets_[socket].get(), settings_.log)
+      .set(family_ == Family::V4 ? IPPROTO_IP : IPPROTO_IPV6, MCAST_JOIN_GROUP, "MCAST_JOIN_GROUP", &req, sizeof req,
+           m.group.to_string() + " on " + m.ifname);
+}
+
+int MulticastReceiver::join_source_on(size_t socket, const Membership& m, const IpAddress& source) const {
+  const group_source_req req = source_request(m, source);
+  return SocketOptions(sockets_[socket].get(), settings_.log)
+      .set(family_ == Family::V4 ? IPPROTO_IP : IPPROTO_IPV6, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req,
+           sizeof req, m.group.to_string() + " on " + m.ifname + " from " + source.to_string());
+}
+
+int MulticastReceiver::block_source_on(size_t socket, const Membership& m, const IpAddress& source) const {
+  const group_source_req req = source_request(m, source);
+  return SocketOptions(sockets_[socket].get(), settings_.log)
+      .set(family_ == Family::V4 ? IPPROTO_IP : IPPROTO_IPV6, MCAST_BLOCK_SOURCE, "MCAST_BLOCK_SOURCE", &req,
+           sizeof req, m.group.to_string() + " on " + m.ifname + " blocking " + source.to_string());
+}
+
+// The first join a membership makes on its socket: of the group, or of its first source.
+int MulticastReceiver::join_first(const Membership& m) const {
+  return settings_.sources.empty() ? join_group_on(m.socket, m)
+                                   : join_source_on(m.socket, m, settings_.sources.front());
+}
+
 void MulticastReceiver::join_all() {
-  const int level = family_ == Family::V4 ? IPPROTO_IP : IPPROTO_IPV6;
   auto fail_join = [&](const std::string& what, int err) {
     if (err == ENOBUFS) {
       const bool sources = !settings_.sources.empty() || !settings_.block_sources.empty();
@@ -237,20 +266,6 @@ void MulticastReceiver::join_all() {
                   err);
     }
     throw_system_error(what, err);
-  };
-  // The first join a membership makes: of the group, or of its first source.
-  auto join_first = [&](const Membership& m) {
-    const SocketOptions opt(sockets_[m.socket].get(), settings_.log);
-    const std::string where = m.group.to_string() + " on " + m.ifname;
-    if (!settings_.sources.empty()) {
-      const group_source_req req = source_request(m, settings_.sources.front());
-      return opt.set(level, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req, sizeof req,
-                     where + " from " + settings_.sources.front().to_string());
-    }
-    group_req req{};
-    req.gr_interface = m.ifindex;
-    m.group.to_sockaddr(0, req.gr_group);
-    return opt.set(level, MCAST_JOIN_GROUP, "MCAST_JOIN_GROUP", &req, sizeof req, where);
   };
 
   std::vector<size_t> joined(sockets_.size(), 0);  // memberships each socket holds
@@ -277,18 +292,11 @@ void MulticastReceiver::join_all() {
                     : "cannot join " + where + " for source " + settings_.sources.front().to_string(),
                 rc);
     ++joined[m.socket];
-    const SocketOptions opt(sockets_[m.socket].get(), settings_.log);
     m.source_sockets.assign(settings_.sources.size(), m.socket);
     size_t socket = m.socket;
     for (size_t k = 1; k < settings_.sources.size(); ++k) {
       const auto& source = settings_.sources[k];
-      const group_source_req req = source_request(m, source);
-      auto join_source = [&] {
-        return SocketOptions(sockets_[socket].get(), settings_.log)
-            .set(level, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req, sizeof req,
-                 where + " from " + source.to_string());
-      };
-      int err = join_source();
+      int err = join_source_on(socket, m, source);
       if (err == ENOBUFS && settings_.reuse) {
         // This socket filters as many sources of the group as the kernel lets one (igmp_max_msf, 10 by default;
         // mld_max_msf, 64): the rest go to another socket on the same port, which gets only its own sources'
@@ -300,17 +308,14 @@ void MulticastReceiver::join_all() {
           settings_.log(where + ": socket " + std::to_string(m.source_sockets[k - 1]) +
                         " filters the kernel's limit of sources; source " + source.to_string() +
                         " and the next go to socket " + std::to_string(socket));
-        err = join_source();
+        err = join_source_on(socket, m, source);
       }
       if (err != 0) fail_join("cannot join " + where + " for source " + source.to_string(), err);
       m.source_sockets[k] = socket;
     }
-    for (const auto& source : settings_.block_sources) {
-      const group_source_req block = source_request(m, source);
-      if (const int err = opt.set(level, MCAST_BLOCK_SOURCE, "MCAST_BLOCK_SOURCE", &block, sizeof block,
-                                  where + " blocking " + source.to_string()))
+    for (const auto& source : settings_.block_sources)
+      if (const int err = block_source_on(m.socket, m, source))
         fail_join("cannot block source " + source.to_string() + " for " + where, err);
-    }
   }
   // What wait() polls: the two wakers (filled in per call), the interface watcher, then every socket.
   poll_fds_.assign(kFirstSocketPoll + sockets_.size(), pollfd{});
@@ -318,42 +323,29 @@ void MulticastReceiver::join_all() {
   for (size_t i = 0; i < sockets_.size(); ++i) poll_fds_[kFirstSocketPoll + i] = {sockets_[i].get(), POLLIN, 0};
 }
 
+// A membership joined again (rejoin-interval, an interface back or re-created) on the sockets join_all chose for
+// it; a join the socket still holds (EADDRINUSE) counts as done.
 int MulticastReceiver::join_membership(const Membership& m, std::string& failed) const {
-  const int level = family_ == Family::V4 ? IPPROTO_IP : IPPROTO_IPV6;
-  const SocketOptions opt(sockets_[m.socket].get(), settings_.log);
   const std::string where = m.group.to_string() + " on " + m.ifname;
-  int rc;
-  if (!settings_.sources.empty()) {
-    for (size_t k = 0; k < settings_.sources.size(); ++k) {
-      const auto& source = settings_.sources[k];
-      const group_source_req req = source_request(m, source);
-      const SocketOptions on(sockets_[k < m.source_sockets.size() ? m.source_sockets[k] : m.socket].get(),
-                             settings_.log);
-      if ((rc = on.set(level, MCAST_JOIN_SOURCE_GROUP, "MCAST_JOIN_SOURCE_GROUP", &req, sizeof req,
-                       where + " from " + source.to_string())) != 0 &&
-          rc != EADDRINUSE) {
-        failed = "join " + where + " for source " + source.to_string();
-        return rc;
-      }
-    }
-    return 0;
-  }
-  group_req req{};
-  req.gr_interface = m.ifindex;
-  m.group.to_sockaddr(0, req.gr_group);
-  if ((rc = opt.set(level, MCAST_JOIN_GROUP, "MCAST_JOIN_GROUP", &req, sizeof req, where)) != 0 && rc != EADDRINUSE) {
-    failed = "join " + where;
-    return rc;
-  }
-  for (const auto& source : settings_.block_sources) {
-    const group_source_req block = source_request(m, source);
-    if ((rc = opt.set(level, MCAST_BLOCK_SOURCE, "MCAST_BLOCK_SOURCE", &block, sizeof block,
-                      where + " blocking " + source.to_string())) != 0 &&
-        rc != EADDRINUSE) {
-      failed = "block " + source.to_string() + " for " + where;
+  auto held = [](int rc) { return rc == 0 || rc == EADDRINUSE; };
+  for (size_t k = 0; k < settings_.sources.size(); ++k) {
+    const auto& source = settings_.sources[k];
+    const size_t socket = k < m.source_sockets.size() ? m.source_sockets[k] : m.socket;
+    if (const int rc = join_source_on(socket, m, source); !held(rc)) {
+      failed = "join " + where + " for source " + source.to_string();
       return rc;
     }
   }
+  if (!settings_.sources.empty()) return 0;
+  if (const int rc = join_group_on(m.socket, m); !held(rc)) {
+    failed = "join " + where;
+    return rc;
+  }
+  for (const auto& source : settings_.block_sources)
+    if (const int rc = block_source_on(m.socket, m, source); !held(rc)) {
+      failed = "block " + source.to_string() + " for " + where;
+      return rc;
+    }
   return 0;
 }
 

@@ -170,6 +170,10 @@ class MulticastReceiver {
   void open_socket(size_t index, uint16_t port);
   void join_all();
   int join_membership(const Membership& m, std::string& failed) const;
+  int join_first(const Membership& m) const;
+  int join_group_on(size_t socket, const Membership& m) const;
+  int join_source_on(size_t socket, const Membership& m, const IpAddress& source) const;
+  int block_source_on(size_t socket, const Membership& m, const IpAddress& source) const;
   void leave_membership(const Membership& m) const;
   size_t receive_from(size_t socket, ReceiveSlot* slots, size_t count, size_t first_scratch);
   void judge(ReceiveSlot& slot, size_t socket, const std::optional<IpAddress>& destination) const;

@@ -287,7 +287,18 @@ void MulticastSender::count_failed(Route& route, size_t packets, int err, std::v
   route.errors.add(packets);
   if (route.last_error != err) {
     route.last_error = err;
-    failures.push_back({route.destination, route.egress->info.iface.name, err});
+    SendFailure f{route.destination, route.egress->info.iface.name, err, route.egress->info.source};
+    if (err == EADDRNOTAVAIL || err == ENETUNREACH || err == EINVAL) {
+      // Read only when the error changes, so at most once per outage; says whether this is an address change.
+      try {
+        const InterfaceTable now = interfaces_now();
+        const NetInterface* iface = now.by_name(f.ifname);
+        f.source_gone = iface != nullptr && !iface->has_address(f.source);
+      } catch (const Error&) {
+        // no table, no explanation: the errno alone is reported
+      }
+    }
+    failures.push_back(std::move(f));
   }
 }
 

@@ -55,6 +55,10 @@ struct SendFailure {
   Destination destination;
   std::string ifname;
   int error;
+  // The address the route's socket is bound to, and whether its interface has lost it (an address change under
+  // way: the sender moves to the new address when it appears).
+  IpAddress source;
+  bool source_gone = false;
 };
 
 // What one send() did.

@@ -862,6 +862,34 @@ TEST(SinkFollows, AnAddressChangeMovesTheSourceAddress) {
   run_in("rx", "ip link del hot5");
 }
 
+TEST(SinkFollows, SendingWhileTheAddressIsGoneSaysSo) {
+  // Between an address's removal and the new one (a DHCP renewal, a re-addressing), sends fail; the warning says
+  // that it is the address, not the network, and the sink goes on by itself.
+  make_hot_link("hot6", 68);
+  const auto port = next_port();
+  RawReceiver rx("txa", "239.255.73.4", port, index_in("txa", "hot6p"));
+  auto h = start_sink("rx", "groups=239.255.73.4 iface=hot6 port=" + std::to_string(port));
+  h->push("before");
+  ASSERT_TRUE(rx.receive().has_value());
+  run_in("rx", "ip addr del 10.77.68.1/24 dev hot6");
+  std::vector<std::string> warnings;
+  EXPECT_TRUE(push_until_message(*h, GST_MESSAGE_WARNING, "is no longer on hot6", warnings));
+  bool said_source = false;
+  for (const auto& w : warnings)
+    said_source |= w.find("its source address 10.77.68.1 is no longer on hot6") != std::string::npos;
+  EXPECT_TRUE(said_source) << (warnings.empty() ? "" : warnings.back());
+  run_in("rx", "ip addr add 10.77.68.9/24 dev hot6");
+  std::vector<std::string> infos;
+  EXPECT_TRUE(push_until_message(*h, GST_MESSAGE_INFO, "Interface hot6 is readdressed", infos));
+  while (rx.receive(50ms)) {
+  }
+  h->push("after");
+  auto moved = rx.receive();
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_EQ(moved->sender, "10.77.68.9");
+  run_in("rx", "ip link del hot6");
+}
+
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   ::testing::AddGlobalTestEnvironment(new et::GstEnvironment);
