@@ -436,7 +436,7 @@ def bad_input():
 def cell_posted(r):
     parts = []
     if r.get("warnings"):
-        parts.append(f"{r['warnings']} warning{'s' if r['warnings'] != 1 else ''} (\"{r['first_warning'][:70]}\")")
+        parts.append(f"{r['warnings']} warning{'s' if r['warnings'] != 1 else ''} (first: \"{r['first_warning'][:200]}\")")
     if r.get("infos"):
         parts.append(f"{r['infos']} info")
     return ", ".join(parts) or "nothing"

@@ -182,6 +182,7 @@ struct StreamingState {
   int64_t last_sent_ns = 0;        // monotonic: when the last paced burst left
   int64_t last_due_ns = 0;         // and when it was due
   int64_t interfaces_checked = 0;  // monotonic ns: when the sink last looked for interface changes
+  bool last_send_failed = false;  // the last batch had sends that failed: look for interface changes at once
   int64_t rate_window_start = 0;   // monotonic ns
   uint64_t rate_window_bytes = 0;
 };
@@ -438,7 +439,10 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    * GstMcastExpertSink:uri:
    *
    * An `mcast://GROUP[:PORT][?key=value&...]` URI: sets #GstMcastExpertSink:groups,
-   * #GstMcastExpertSink:port and the properties named by the query keys.
+   * #GstMcastExpertSink:port and the properties named by the query keys. It is taken whole or not at all: an
+   * unknown key, a value that is not one, raw control bytes or a bad percent-escape refuse the URI, every setting
+   * stays as it was, and the next start fails with an error naming the key, the value and the fix. Keys an earlier
+   * URI set that this one leaves out go back to their defaults.
    *
    * Since: 0.1
    */
@@ -929,7 +933,9 @@ static void follow_interfaces(GstMcastExpertSink* self) {
   auto* priv = self->priv;
   StreamingState& st = priv->streaming;
   const int64_t now = monotonic_ns();
-  if (now - st.interfaces_checked < kInterfaceCheckNs) return;
+  // While sends fail, at every batch: the change that will mend them (a new address, the interface back) is
+  // taken up as soon as the kernel has announced it, not up to kInterfaceCheckNs later.
+  if (!st.last_send_failed && now - st.interfaces_checked < kInterfaceCheckNs) return;
   st.interfaces_checked = now;
   MulticastSender& sender = *priv->running->sender;
   if (!sender.interfaces_changed()) return;
@@ -962,6 +968,7 @@ static GstFlowReturn send_batch(GstMcastExpertSink* self, GstClockTime duration)
       outcome = running.sender->send(st.datagrams.data(), st.datagrams.size(), st.failures, priv->stop);
     }
     if (outcome.sent > 0) measure_rate(running, st, bytes, batch_start);
+    st.last_send_failed = outcome.failed > 0;
     // No destination at all (all removed) is not a failure: there is nowhere to send, as with multiudpsink.
     failed = outcome.sent == 0 && outcome.failed > 0 && !outcome.interrupted;
   }

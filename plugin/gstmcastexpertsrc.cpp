@@ -380,7 +380,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    * GstMcastExpertSrc:sources:
    *
    * Source-specific multicast (IGMPv3 / MLDv2): the senders to receive from, comma-separated. Nothing from other
-   * senders is delivered.
+   * senders is delivered. A list longer than one socket may filter (`net.ipv4.igmp_max_msf`, 10 by default;
+   * `net.ipv6.mld_max_msf`, 64) is spread over several sockets on the port, each datagram still delivered once.
    *
    * Since: 0.1
    */
@@ -618,7 +619,10 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    * GstMcastExpertSrc:uri:
    *
    * An `mcast://GROUP[:PORT][?key=value&...]` URI: sets #GstMcastExpertSrc:groups, #GstMcastExpertSrc:port
-   * and the properties named by the query keys.
+   * and the properties named by the query keys. It is taken whole or not at all: an unknown key, a value that is
+   * not one, raw control bytes or a bad percent-escape refuse the URI, every setting stays as it was, and the next
+   * start fails with an error naming the key, the value and the fix. Keys an earlier URI set that this one leaves
+   * out go back to their defaults.
    *
    * Since: 0.1
    */
