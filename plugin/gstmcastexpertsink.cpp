@@ -182,7 +182,7 @@ struct StreamingState {
   int64_t last_sent_ns = 0;        // monotonic: when the last paced burst left
   int64_t last_due_ns = 0;         // and when it was due
   int64_t interfaces_checked = 0;  // monotonic ns: when the sink last looked for interface changes
-  bool last_send_failed = false;  // the last batch had sends that failed: look for interface changes at once
+  bool last_send_failed = false;   // the last batch had sends that failed: look for interface changes at once
   int64_t rate_window_start = 0;   // monotonic ns
   uint64_t rate_window_bytes = 0;
 };
