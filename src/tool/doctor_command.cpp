@@ -11,6 +11,7 @@
 #include "group_argument.hpp"
 #include "host_state.hpp"
 #include "interface_spec.hpp"
+#include "ipv6_switch.hpp"
 #include "json_writer.hpp"
 #include "report.hpp"
 #include "route_lookup.hpp"
@@ -99,6 +100,11 @@ void check_iface_address(const Context& c, Check& check) {
   for (const auto& i : c.ifaces) {
     if (const auto source = i.source_address_for(group))
       check.add(Status::Ok, i.name + " has " + family_name(c.family) + " address " + source->to_string());
+    else if (c.family == Family::V6 && ipv6_disabled(i.name))
+      check.add(Status::Fail,
+                "IPv6 is disabled on " + i.name +
+                    ": it has no IPv6 address, and a join there is taken but never receives anything",
+                ipv6_enable_command(i.name) + ", then give it its address again if it had one by hand");
     else
       check.add(Status::Fail,
                 i.name + " has no " + std::string(family_name(c.family)) +

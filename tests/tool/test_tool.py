@@ -147,6 +147,16 @@ class Doctor(unittest.TestCase):
         v6 = doctor("multihomed", "lab exec rx ip -4 address flush dev eth1", "--iface eth1 --group ff15::1")
         self.assertEqual(v6["iface-address"]["status"], "ok")
 
+    def test_ipv6_disabled_is_named_with_its_switch(self):
+        c = doctor("multihomed", "lab exec rx sysctl -qw net.ipv6.conf.eth1.disable_ipv6=1",
+                   "--iface eth1 --group ff15::1")
+        self.assertEqual(c["iface-address"]["status"], "fail")
+        self.assertIn("IPv6 is disabled on eth1", c["iface-address"]["message"])
+        self.assertIn("sysctl -w net.ipv6.conf.eth1.disable_ipv6=0", c["iface-address"]["fix"])
+        host = doctor("multihomed", "lab exec rx sysctl -qw net.ipv6.conf.all.disable_ipv6=1",
+                      "--iface eth1 --group ff15::1")
+        self.assertIn("sysctl -w net.ipv6.conf.all.disable_ipv6=0", host["iface-address"]["fix"])
+
     def test_strict_rp_filter(self):
         strict = "lab exec rx sysctl -w net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.eth1.rp_filter=1"
         # txa (10.77.1.2) is routed back through eth0: its multicast arriving on eth1 is dropped.
