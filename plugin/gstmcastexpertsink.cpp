@@ -710,12 +710,13 @@ static void report_egresses(GstMcastExpertSink* self, const MulticastSender& sen
     std::string dests;
     for (const auto& r : routes)
       if (r.ifname == e.iface.name) dests += (dests.empty() ? "" : ", ") + r.destination.to_string();
-    if (e.from_route) {
+    if (e.from_route()) {
       // gst-launch prints an INFO message's debug part only, so the text goes in both.
       gchar* text = g_strdup_printf(
-          "Sending to %s by %s (index %u, source %s), the interface the routing table picks; set iface to choose "
-          "another",
-          dests.c_str(), e.iface.name.c_str(), e.iface.index, e.source.to_string().c_str());
+          "Sending to %s by %s (index %u, source %s), the interface the routing table picks (%s); set iface to "
+          "choose another",
+          dests.c_str(), e.iface.name.c_str(), e.iface.index, e.source.to_string().c_str(),
+          e.reason == EgressReason::MulticastRoute ? "a multicast route" : "the default route");
       GST_ELEMENT_INFO(self, RESOURCE, SETTINGS, ("%s", text), ("%s", text));
       g_free(text);
     } else {

@@ -116,14 +116,16 @@ std::vector<Egress> MulticastSender::egresses() const {
 
 std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::open_egress(const NetInterface& iface,
                                                                             const IpAddress& for_group,
-                                                                            bool from_route) {
+                                                                            EgressReason reason) {
   const IpAddress source = egress_source(iface, for_group);
 
   // Non-blocking: a full queue is waited for in send(), where a stop request can end the wait.
   UniqueFd fd = open_udp_socket(family_);
   const SocketOptions opt(fd.get(), settings_.log);
   opt.log("egress " + iface.name + " (index " + std::to_string(iface.index) + ", source " + source.to_string() +
-          (from_route ? ", chosen by the routing table)" : ", named by the user)"));
+          (reason == EgressReason::Iface
+               ? ", named by the user)"
+               : std::string(", chosen by the routing table: ") + egress_reason_name(reason) + ")"));
   if (family_ == Family::V4) {
     ip_mreqn mreq{};
     mreq.imr_ifindex = static_cast<int>(iface.index);
@@ -182,7 +184,7 @@ std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::open_egress(cons
     throw Error(ErrorKind::Resource, what, "", err);
   }
   auto egress = std::make_shared<EgressSocket>();
-  egress->info = {iface, bound, bound_port(fd.get()), from_route};
+  egress->info = {iface, bound, bound_port(fd.get()), reason};
   egress->fd = std::move(fd);
   egress->for_group = for_group;
   egress->up = iface.up;
@@ -196,7 +198,7 @@ std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::egress_for_route
   const NetInterface* iface = &routed_egress_interface(group, table, reason);
   for (const auto& e : egresses_)
     if (e->info.iface.index == iface->index) return e;
-  egresses_.push_back(open_egress(*iface, group, true));
+  egresses_.push_back(open_egress(*iface, group, reason));
   return egresses_.back();
 }
 
@@ -204,7 +206,7 @@ std::shared_ptr<MulticastSender::EgressSocket> MulticastSender::egress_for_inter
                                                                                      const IpAddress& group) {
   for (const auto& e : egresses_)
     if (e->info.iface.index == iface.index) return e;
-  egresses_.push_back(open_egress(iface, group, false));
+  egresses_.push_back(open_egress(iface, group, EgressReason::Iface));
   return egresses_.back();
 }
 
@@ -463,7 +465,7 @@ std::vector<InterfaceEvent> MulticastSender::follow_interfaces(const InterfaceTa
       std::shared_ptr<EgressSocket> fresh;
       std::string detail;
       try {
-        fresh = open_egress(*now, e->for_group, e->info.from_route);
+        fresh = open_egress(*now, e->for_group, e->info.reason);
         detail = "sending by index " + std::to_string(now->index) + " from " + fresh->info.source.to_string();
       } catch (const Error& err) {
         detail = std::string("cannot send by it yet: ") + err.what();

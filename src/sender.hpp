@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "destination.hpp"
+#include "egress_choice.hpp"
 #include "interface_table.hpp"
 #include "link_watch.hpp"
 #include "netns.hpp"
@@ -40,7 +41,8 @@ struct Egress {
   NetInterface iface;
   IpAddress source;      // the address its socket is bound to
   uint16_t source_port;  // as bound
-  bool from_route;       // chosen by the routing table (iface was empty), not by the user
+  EgressReason reason;   // why this interface: named by the user (Iface), or the routing table's choice
+  bool from_route() const noexcept { return reason != EgressReason::Iface; }
 };
 
 // One datagram to send: its pieces (scatter/gather) and their total size.
@@ -125,7 +127,7 @@ class MulticastSender {
   struct Route;
   using RouteList = std::vector<std::shared_ptr<Route>>;
 
-  std::shared_ptr<EgressSocket> open_egress(const NetInterface& iface, const IpAddress& for_group, bool from_route);
+  std::shared_ptr<EgressSocket> open_egress(const NetInterface& iface, const IpAddress& for_group, EgressReason reason);
   std::shared_ptr<EgressSocket> egress_for_route_default(const IpAddress& group, const InterfaceTable& table);
   std::shared_ptr<EgressSocket> egress_for_interface(const NetInterface& iface, const IpAddress& group);
   // Appends the routes `d` needs that `routes` lacks. Called with lock_ held.

@@ -66,12 +66,9 @@ int run(const ParsedArgs& args) {
   const InterfaceTable table = InterfaceTable::from_system();
   MulticastSender sender(settings, table);
   const Egress egress = sender.egresses().front();
-  std::string why = "named with --iface";
-  if (egress.from_route) {
-    EgressReason reason = EgressReason::DefaultRoute;
-    routed_egress_interface(g.group, table, reason);
-    why = reason == EgressReason::MulticastRoute ? "multicast route" : "default route";
-  }
+  const std::string why = egress.reason == EgressReason::Iface            ? "named with --iface"
+                          : egress.reason == EgressReason::MulticastRoute ? "multicast route"
+                                                                          : "default route";
   const std::string to = settings.destinations.front().to_string();
   std::printf("Sending to %s by %s (%s) from %s:%u, TTL %d%s\n", to.c_str(), egress.iface.name.c_str(), why.c_str(),
               egress.source.to_string().c_str(), egress.source_port, settings.ttl,

@@ -86,7 +86,7 @@ TEST(Sink, DefaultFollowsTheRoutingTableAndSaysSo) {
   const auto infos = h->messages(GST_MESSAGE_INFO);
   ASSERT_EQ(infos.size(), 1u);
   EXPECT_NE(infos[0].find("by eth0"), std::string::npos) << infos[0];
-  EXPECT_NE(infos[0].find("routing table"), std::string::npos) << infos[0];
+  EXPECT_NE(infos[0].find("routing table picks (the default route)"), std::string::npos) << infos[0];
 }
 
 TEST(Sink, DefaultFollowsAMulticastRoute) {
@@ -97,6 +97,10 @@ TEST(Sink, DefaultFollowsAMulticastRoute) {
   run_in("rx", "ip route del 239.255.23.0/24 dev eth1");
   h->push("routed");
   EXPECT_EQ(payloads(lan_b), std::vector<std::string>{"routed"});
+  const auto infos = h->messages(GST_MESSAGE_INFO);
+  ASSERT_EQ(infos.size(), 1u);
+  EXPECT_NE(infos[0].find("by eth1"), std::string::npos) << infos[0];
+  EXPECT_NE(infos[0].find("routing table picks (a multicast route)"), std::string::npos) << infos[0];
 }
 
 TEST(Sink, FansOutOnEveryListedInterface) {
