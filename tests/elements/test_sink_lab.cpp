@@ -844,6 +844,20 @@ TEST(SinkFollows, LinkDownCountsPerInterfaceWarnsAndResumes) {
   run_in("rx", "ip link del hot4");
 }
 
+// Once the sink says `ifname` is readdressed, what it sends next arrives from `address`.
+static void expect_sends_from_after_readdressing(Harness& h, RawReceiver& rx, const std::string& ifname,
+                                                 const std::string& address) {
+  std::vector<std::string> infos;
+  EXPECT_TRUE(push_until_message(h, GST_MESSAGE_INFO, "Interface " + ifname + " is readdressed", infos));
+  while (rx.receive(50ms)) {
+  }
+  h.push("moved");
+  auto moved = rx.receive();
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_EQ(moved->sender, address);
+  EXPECT_EQ(moved->payload, "moved");
+}
+
 TEST(SinkFollows, AnAddressChangeMovesTheSourceAddress) {
   make_hot_link("hot5", 67);
   const auto port = next_port();
@@ -854,15 +868,7 @@ TEST(SinkFollows, AnAddressChangeMovesTheSourceAddress) {
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->sender, "10.77.67.1");
   run_in("rx", "ip addr del 10.77.67.1/24 dev hot5 && ip addr add 10.77.67.9/24 dev hot5");
-  std::vector<std::string> infos;
-  EXPECT_TRUE(push_until_message(*h, GST_MESSAGE_INFO, "Interface hot5 is readdressed", infos));
-  while (rx.receive(50ms)) {
-  }
-  h->push("from .9");
-  auto moved = rx.receive();
-  ASSERT_TRUE(moved.has_value());
-  EXPECT_EQ(moved->sender, "10.77.67.9");
-  EXPECT_EQ(moved->payload, "from .9");
+  expect_sends_from_after_readdressing(*h, rx, "hot5", "10.77.67.9");
   run_in("rx", "ip link del hot5");
 }
 
@@ -883,14 +889,7 @@ TEST(SinkFollows, SendingWhileTheAddressIsGoneSaysSo) {
     said_source |= w.find("its source address 10.77.68.1 is no longer on hot6") != std::string::npos;
   EXPECT_TRUE(said_source) << (warnings.empty() ? "" : warnings.back());
   run_in("rx", "ip addr add 10.77.68.9/24 dev hot6");
-  std::vector<std::string> infos;
-  EXPECT_TRUE(push_until_message(*h, GST_MESSAGE_INFO, "Interface hot6 is readdressed", infos));
-  while (rx.receive(50ms)) {
-  }
-  h->push("after");
-  auto moved = rx.receive();
-  ASSERT_TRUE(moved.has_value());
-  EXPECT_EQ(moved->sender, "10.77.68.9");
+  expect_sends_from_after_readdressing(*h, rx, "hot6", "10.77.68.9");
   run_in("rx", "ip link del hot6");
 }
 
