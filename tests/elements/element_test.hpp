@@ -637,6 +637,14 @@ inline void make_hot_link(const std::string& name, int subnet) {
   run_in("rx", "ip link add " + name + " type veth peer name " + name + "p netns txa && ip addr add " + net +
                    "1/24 dev " + name + " && ip link set " + name + " up");
   run_in("txa", "ip addr add " + net + "2/24 dev " + name + "p && ip link set " + name + "p up");
+  // A new link's carrier comes up through the kernel's linkwatch, which may take up to a second; until then its
+  // qdisc is noop, which drops every datagram while the send reports success. Wait for both ends to be UP.
+  auto wait_up = [](const std::string& host, const std::string& ifname) {
+    run_in(host, "for i in $(seq 300); do ip -o link show " + ifname +
+                     " | grep -q 'state UP' && exit 0; sleep 0.01; done; exit 1");
+  };
+  wait_up("rx", name);
+  wait_up("txa", name + "p");
 }
 
 inline unsigned index_in(const std::string& host, const std::string& ifname) {
