@@ -331,6 +331,7 @@ def multihomed():
             print(json.dumps({"fault": fault, "what": what, "element": impl,
                               **summary(s, None, {"resumed_ms": resumed(r["arrivals"], t0 + restored),
                                                   "received": len(r["arrivals"]), "pushed": s.get("pushed"),
+                                                  "push_flow": s.get("flow"),
                                                   **flow(r, t0 + actions[0][0], t0 + 6)})}), flush=True)
     # Foreign traffic on the receiver's port while a real stream flows (from txa on eth0, 200/s).
     floods = {
@@ -461,6 +462,8 @@ def report():
             else:
                 outcome = "kept running; delivery went on"
             outcome += f" (longest gap {r['gap_ms']} ms, {r['received']} received)"
+            if r.get("push_flow", "ok") != "ok":
+                outcome += f"; the sink answered {r['push_flow']} and the stream ended"
         else:
             outcome = f"kept running; {r['received']} real received"
         foreign = "—" if "foreign" not in r else str(r["foreign"] + r["empty"])

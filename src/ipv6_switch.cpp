@@ -15,8 +15,7 @@ bool ipv6_disabled(const std::string& ifname) {
 }
 
 std::string ipv6_enable_command(const std::string& ifname) {
-  return ipv6_disabled("all") ? "sysctl -w net.ipv6.conf.all.disable_ipv6=0 (IPv6 is off host-wide)"
-                              : "sysctl -w net.ipv6.conf." + ifname + ".disable_ipv6=0";
+  return "sysctl -w net.ipv6.conf." + (ipv6_disabled("all") ? std::string("all") : ifname) + ".disable_ipv6=0";
 }
 
 std::string ipv6_disabled_note(const std::string& ifname) {

@@ -147,8 +147,9 @@ void MulticastReceiver::plan_memberships(const InterfaceTable& table) {
           try {
             return default_receive_interfaces(table, family_);
           } catch (const Error& e) {
-            if (family_ != Family::V6 || !ipv6_disabled("all")) throw;
-            throw Error(e.kind(), std::string(e.what()) + ipv6_disabled_note("all"), "enable it, or use IPv4 groups");
+            const std::string why = family_ == Family::V6 ? ipv6_disabled_note("all") : std::string();
+            if (why.empty()) throw;
+            throw Error(e.kind(), std::string(e.what()) + why, "enable it, or use IPv4 groups");
           }
         });
       on = defaults;
