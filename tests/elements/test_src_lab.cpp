@@ -967,11 +967,13 @@ TEST(SrcFlood, ForeignTrafficAtFullRateIsNeverDeliveredAndTheElementStopsAtOnce)
     floods.emplace_back([=, &stop] {
       RawSender tx(host, from, ifindex);
       while (!stop.load()) {
+        // Counted before the send (and taken back if it fails): the receiver may count a datagram before this
+        // thread runs again, and a count read at any moment must not be below what has reached the element.
+        if (sent != nullptr) ++*sent;
         try {
           tx.send(to, port, payload);
-          if (sent != nullptr) ++*sent;
         } catch (const std::exception&) {
-          // a full queue (ENOBUFS): the flood goes on
+          if (sent != nullptr) --*sent;  // a full queue (ENOBUFS): the flood goes on
         }
       }
     });
