@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "lab.hpp"
@@ -630,22 +631,50 @@ inline void expect_errors_posted_with_no_lock_held(const char* factory, const ch
   }
 }
 
-// gst_init once, for gtest's main.
-// A veth from rx (hot end `name`, 10.77.N.1) to txa (`name`p, 10.77.N.2), both up.
-inline void make_hot_link(const std::string& name, int subnet) {
-  const std::string net = "10.77." + std::to_string(subnet) + ".";
-  run_in("rx", "ip link add " + name + " type veth peer name " + name + "p netns txa && ip addr add " + net +
-                   "1/24 dev " + name + " && ip link set " + name + " up");
-  run_in("txa", "ip addr add " + net + "2/24 dev " + name + "p && ip link set " + name + "p up");
-  // A new link's carrier comes up through the kernel's linkwatch, which may take up to a second; until then its
-  // qdisc is noop, which drops every datagram while the send reports success. Wait for both ends to be UP.
-  auto wait_up = [](const std::string& host, const std::string& ifname) {
-    run_in(host, "for i in $(seq 300); do ip -o link show " + ifname +
-                     " | grep -q 'state UP' && exit 0; sleep 0.01; done; exit 1");
-  };
-  wait_up("rx", name);
-  wait_up("txa", name + "p");
-}
+// A veth from rx (hot end `name`, 10.77.N.1) to txa (`name`p, 10.77.N.2), both up, for a test that changes an
+// interface under a running element. Deleted when the test ends, also when it fails: a link left behind would make
+// the next test that wants the name fail for a reason of its own.
+class HotLink {
+ public:
+  HotLink(std::string name, int subnet) : name_(std::move(name)), subnet_(subnet) { make(); }
+  ~HotLink() {
+    try {
+      lab::InHost in("rx");
+      const std::string del = "ip link del " + name_ + " 2>/dev/null";
+      [[maybe_unused]] const int gone_already_is_fine = std::system(del.c_str());
+    } catch (const std::exception&) {
+      // the lab itself is gone: so is the link
+    }
+  }
+  HotLink(const HotLink&) = delete;
+  HotLink& operator=(const HotLink&) = delete;
+
+  // Makes the link (again, after remove()).
+  void make() const {
+    run_in("rx", "ip link add " + name_ + " type veth peer name " + peer() + " netns txa && ip addr add " + near() +
+                     "/24 dev " + name_ + " && ip link set " + name_ + " up");
+    run_in("txa", "ip addr add " + far() + "/24 dev " + peer() + " && ip link set " + peer() + " up");
+    // A new link's carrier comes up through the kernel's linkwatch, which may take up to a second; until then its
+    // qdisc is noop, which drops every datagram while the send reports success. Wait for both ends to be UP.
+    auto wait_up = [](const std::string& host, const std::string& ifname) {
+      run_in(host, "for i in $(seq 300); do ip -o link show " + ifname +
+                       " | grep -q 'state UP' && exit 0; sleep 0.01; done; exit 1");
+    };
+    wait_up("rx", name_);
+    wait_up("txa", peer());
+  }
+  // Deletes both ends, as unplugging a USB adapter or a container runtime would.
+  void remove() const { run_in("rx", "ip link del " + name_); }
+
+  const std::string& name() const { return name_; }
+  std::string peer() const { return name_ + "p"; }                                // its end in txa
+  std::string near() const { return "10.77." + std::to_string(subnet_) + ".1"; }  // rx's address on it
+  std::string far() const { return "10.77." + std::to_string(subnet_) + ".2"; }   // txa's address on it
+
+ private:
+  std::string name_;
+  int subnet_;
+};
 
 inline unsigned index_in(const std::string& host, const std::string& ifname) {
   lab::InHost in(host);

@@ -802,29 +802,28 @@ static bool push_until_message(Harness& h, GstMessageType type, const std::strin
 }
 
 TEST(SinkFollows, AnInterfaceDeletedAndMadeAgainIsPinnedAgainByName) {
-  make_hot_link("hot3", 65);
+  HotLink hot3("hot3", 65);
   const auto port = next_port();
   auto h = start_sink("rx", "groups=239.255.73.1 iface=hot3 port=" + std::to_string(port));
   {
-    RawReceiver before("txa", "239.255.73.1", port, index_in("txa", "hot3p"));
+    RawReceiver before("txa", "239.255.73.1", port, index_in("txa", hot3.peer()));
     EXPECT_LT(time_to_arrive(*h, before, "before"), 1000ms);
   }
-  run_in("rx", "ip link del hot3");
+  hot3.remove();
   std::vector<std::string> warnings, infos;
   EXPECT_TRUE(push_until_message(*h, GST_MESSAGE_WARNING, "Interface hot3 is gone", warnings));
   EXPECT_GT(h->stat("send-errors"), 0u) << "the datagrams meanwhile are not counted";
-  make_hot_link("hot3", 65);
-  RawReceiver after("txa", "239.255.73.1", port, index_in("txa", "hot3p"));
+  hot3.make();
+  RawReceiver after("txa", "239.255.73.1", port, index_in("txa", hot3.peer()));
   EXPECT_LT(time_to_arrive(*h, after, "after"), 1000ms) << "not sending by the new hot3 within a second";
   EXPECT_TRUE(push_until_message(*h, GST_MESSAGE_INFO, "Interface hot3 is recreated: sending by index", infos));
   EXPECT_EQ(h->messages(GST_MESSAGE_ERROR).size(), 0u);
-  run_in("rx", "ip link del hot3");
 }
 
 TEST(SinkFollows, LinkDownCountsPerInterfaceWarnsAndResumes) {
-  make_hot_link("hot4", 66);
+  HotLink hot4("hot4", 66);
   const auto port = next_port();
-  RawReceiver rx("txa", "239.255.73.2", port, index_in("txa", "hot4p"));
+  RawReceiver rx("txa", "239.255.73.2", port, index_in("txa", hot4.peer()));
   auto h = start_sink("rx", "groups=239.255.73.2 iface=hot4 port=" + std::to_string(port));
   EXPECT_LT(time_to_arrive(*h, rx, "before"), 1000ms);
   run_in("rx", "ip link set hot4 down");
@@ -841,7 +840,6 @@ TEST(SinkFollows, LinkDownCountsPerInterfaceWarnsAndResumes) {
   EXPECT_LT(time_to_arrive(*h, rx, "after"), 1000ms);
   EXPECT_TRUE(push_until_message(*h, GST_MESSAGE_INFO, "Interface hot4 is up", infos));
   EXPECT_EQ(h->messages(GST_MESSAGE_ERROR).size(), 0u);
-  run_in("rx", "ip link del hot4");
 }
 
 // Once the sink says `ifname` is readdressed, what it sends next arrives from `address`.
@@ -859,25 +857,24 @@ static void expect_sends_from_after_readdressing(Harness& h, RawReceiver& rx, co
 }
 
 TEST(SinkFollows, AnAddressChangeMovesTheSourceAddress) {
-  make_hot_link("hot5", 67);
+  HotLink hot5("hot5", 67);
   const auto port = next_port();
-  RawReceiver rx("txa", "239.255.73.3", port, index_in("txa", "hot5p"));
+  RawReceiver rx("txa", "239.255.73.3", port, index_in("txa", hot5.peer()));
   auto h = start_sink("rx", "groups=239.255.73.3 iface=hot5 port=" + std::to_string(port));
   h->push("from .1");
   auto first = rx.receive();
   ASSERT_TRUE(first.has_value());
-  EXPECT_EQ(first->sender, "10.77.67.1");
+  EXPECT_EQ(first->sender, hot5.near());
   run_in("rx", "ip addr del 10.77.67.1/24 dev hot5 && ip addr add 10.77.67.9/24 dev hot5");
   expect_sends_from_after_readdressing(*h, rx, "hot5", "10.77.67.9");
-  run_in("rx", "ip link del hot5");
 }
 
 TEST(SinkFollows, SendingWhileTheAddressIsGoneSaysSo) {
   // Between an address's removal and the new one (a DHCP renewal, a re-addressing), sends fail; the warning says
   // that it is the address, not the network, and the sink goes on by itself.
-  make_hot_link("hot6", 68);
+  HotLink hot6("hot6", 68);
   const auto port = next_port();
-  RawReceiver rx("txa", "239.255.73.4", port, index_in("txa", "hot6p"));
+  RawReceiver rx("txa", "239.255.73.4", port, index_in("txa", hot6.peer()));
   auto h = start_sink("rx", "groups=239.255.73.4 iface=hot6 port=" + std::to_string(port));
   h->push("before");
   ASSERT_TRUE(rx.receive().has_value());
@@ -890,7 +887,6 @@ TEST(SinkFollows, SendingWhileTheAddressIsGoneSaysSo) {
   EXPECT_TRUE(said_source) << (warnings.empty() ? "" : warnings.back());
   run_in("rx", "ip addr add 10.77.68.9/24 dev hot6");
   expect_sends_from_after_readdressing(*h, rx, "hot6", "10.77.68.9");
-  run_in("rx", "ip link del hot6");
 }
 
 int main(int argc, char** argv) {
