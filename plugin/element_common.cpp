@@ -55,7 +55,7 @@ void check_list(ListKind kind, const std::string& text) {
     case ListKind::Groups: mcastexpert::parse_group_list(text, mcastexpert::kReceiverGroupRules); break;
     case ListKind::Destinations: mcastexpert::parse_group_list(text, mcastexpert::kDestinationRules); break;
     case ListKind::Sources: mcastexpert::parse_source_list(text); break;
-    case ListKind::Interfaces: mcastexpert::split_list(text); break;
+    case ListKind::Interfaces: mcastexpert::split_interface_list(text); break;
   }
 }
 
@@ -97,10 +97,10 @@ void store_setting(GstElement* element, GstDebugCategory* category, GParamSpec* 
 }
 
 bool set_element_property(GstElement* element, GstDebugCategory* category, GParamSpec* pspec, const GValue* value,
-                          guint uri_prop_id, const gchar* const* uri_keys, const SettingsAccess& access) {
+                          guint uri_prop_id, const SettingsAccess& access) {
   if (!may_change_now(element, pspec, value)) return false;
   if (pspec->param_id == uri_prop_id) {
-    set_uri_property(element, category, value, uri_keys, access.lock, access.refused);
+    set_uri_property(element, category, value, access.lock, access.refused);
     return false;
   }
   std::lock_guard<std::mutex> lock(access.lock);
@@ -179,19 +179,13 @@ mcastexpert::DebugLog debug_log(GstElement* element, GstDebugCategory* category)
 
 namespace {
 
-GQuark uri_keys_quark() {
-  return g_quark_from_static_string("mcastexpert-uri-keys");
-}
-
 // The keys the last URI applied to this element set, comma-separated (qdata, freed with the element).
 GQuark uri_applied_quark() {
   return g_quark_from_static_string("mcastexpert-uri-applied");
 }
 
-bool is_known_key(const gchar* const* keys, const std::string& key) {
-  for (const gchar* const* k = keys; *k != nullptr; ++k)
-    if (key == *k) return true;
-  return false;
+bool is_known_key(const std::vector<GParamSpec*>& keys, const std::string& key) {
+  return std::any_of(keys.begin(), keys.end(), [&](GParamSpec* p) { return key == p->name; });
 }
 
 // The key of ours an FFmpeg udp:// URI key means, for the hint; nullptr when there is none.
@@ -268,32 +262,46 @@ const gchar* const* uri_get_protocols(GType) {
   return protocols;
 }
 
-const gchar* const* uri_keys_of(GstURIHandler* handler) {
-  return static_cast<const gchar* const*>(g_type_get_qdata(G_OBJECT_TYPE(handler), uri_keys_quark()));
-}
-
 gchar* uri_get_uri(GstURIHandler* handler) {
-  return g_strdup(build_uri(GST_ELEMENT(handler), uri_keys_of(handler)).c_str());
+  return g_strdup(build_uri(GST_ELEMENT(handler)).c_str());
 }
 
 gboolean uri_set_uri(GstURIHandler* handler, const gchar* uri, GError** error) {
-  return apply_uri(GST_ELEMENT(handler), uri, uri_keys_of(handler), error);
+  return apply_uri(GST_ELEMENT(handler), uri, error);
 }
 
 }  // namespace
 
-void init_uri_handler(gpointer g_iface, const gchar* const* keys) {
+std::vector<GParamSpec*> uri_key_properties(GObjectClass* klass) {
+  guint n = 0;
+  GParamSpec** all = g_object_class_list_properties(klass, &n);
+  std::vector<GParamSpec*> keys;
+  for (guint i = 0; i < n; ++i) {
+    GParamSpec* p = all[i];
+    const std::string name = p->name;
+    // The element's own settings only: a base class's (num-buffers, sync, ...) are not the stream's.
+    if (p->owner_type != G_OBJECT_CLASS_TYPE(klass) || (p->flags & G_PARAM_WRITABLE) == 0 ||
+        (p->flags & G_PARAM_CONSTRUCT_ONLY) != 0 || name == "groups" || name == "uri")
+      continue;
+    keys.push_back(p);
+  }
+  g_free(all);
+  std::sort(keys.begin(), keys.end(), [](GParamSpec* a, GParamSpec* b) { return a->param_id < b->param_id; });
+  return keys;
+}
+
+void init_uri_handler(gpointer g_iface) {
   auto* iface = static_cast<GstURIHandlerInterface*>(g_iface);
-  g_type_set_qdata(iface->parent.g_instance_type, uri_keys_quark(), const_cast<gchar**>(keys));
   iface->get_type = uri_get_type;
   iface->get_protocols = uri_get_protocols;
   iface->get_uri = uri_get_uri;
   iface->set_uri = uri_set_uri;
 }
 
-gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* keys, GError** error) {
+gboolean apply_uri(GstElement* element, const gchar* uri, GError** error) {
   const std::string text = uri != nullptr ? uri : "";
   GObjectClass* klass = G_OBJECT_GET_CLASS(element);
+  const std::vector<GParamSpec*> keys = uri_key_properties(klass);
   std::vector<UriValue> values;
   std::set<std::string> set_here;
   auto release = [&] {
@@ -323,7 +331,7 @@ gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* ke
     for (const auto& [key, value] : parsed.query) {
       if (!is_known_key(keys, key)) {
         std::string known;
-        for (const gchar* const* k = keys; *k != nullptr; ++k) known += (known.empty() ? "" : ", ") + std::string(*k);
+        for (GParamSpec* k : keys) known += (known.empty() ? "" : ", ") + std::string(k->name);
         const char* meant = ffmpeg_key_meaning(key);
         std::string hint = "use one of " + known;
         if (meant != nullptr && is_known_key(keys, meant)) {
@@ -359,10 +367,10 @@ gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* ke
   return TRUE;
 }
 
-void set_uri_property(GstElement* element, GstDebugCategory* category, const GValue* value, const gchar* const* keys,
-                      std::mutex& lock, RefusedValues& refused) {
+void set_uri_property(GstElement* element, GstDebugCategory* category, const GValue* value, std::mutex& lock,
+                      RefusedValues& refused) {
   GError* error = nullptr;
-  if (apply_uri(element, g_value_get_string(value), keys, &error)) {
+  if (apply_uri(element, g_value_get_string(value), &error)) {
     std::lock_guard<std::mutex> guard(lock);
     refused.erase("uri");
     return;
@@ -379,7 +387,7 @@ void set_uri_property(GstElement* element, GstDebugCategory* category, const GVa
   g_error_free(error);
 }
 
-std::string build_uri(GstElement* element, const gchar* const* keys) {
+std::string build_uri(GstElement* element) {
   gchar* groups_text = nullptr;
   gint port = 0;
   g_object_get(element, "groups", &groups_text, "port", &port, nullptr);
@@ -409,23 +417,22 @@ std::string build_uri(GstElement* element, const gchar* const* keys) {
   } else {
     for (const auto& e : entries) uri.groups += (uri.groups.empty() ? "" : ",") + e.to_string();
     if (entries.empty()) uri.groups = groups;
-    // A list cannot carry the port in its authority; entries with a port of their own do not need it.
-    port_in_query = port != default_port && std::any_of(entries.begin(), entries.end(),
-                                                        [](const mcastexpert::GroupEntry& e) { return !e.port; });
+    // A list cannot carry the port in its authority. Even when every entry has a port of its own the element's
+    // port goes in the query, so that the URI sets another element to exactly this one's settings.
+    port_in_query = port != default_port;
   }
-  for (const gchar* const* k = keys; *k != nullptr; ++k) {
-    GParamSpec* pspec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), *k);
-    if (pspec == nullptr) continue;
-    if (std::string(*k) == "port") {
+  for (GParamSpec* pspec : uri_key_properties(G_OBJECT_GET_CLASS(element))) {
+    const char* k = pspec->name;
+    if (std::string(k) == "port") {
       if (port_in_query) uri.query.emplace_back("port", std::to_string(port));
       continue;
     }
     GValue v = G_VALUE_INIT;
     g_value_init(&v, pspec->value_type);
-    g_object_get_property(G_OBJECT(element), *k, &v);
+    g_object_get_property(G_OBJECT(element), k, &v);
     if (!g_param_value_defaults(pspec, &v)) {
       const std::string text = value_text(&v);
-      if (!text.empty()) uri.query.emplace_back(*k, text);  // "" is the unset string
+      if (!text.empty()) uri.query.emplace_back(k, text);  // "" is the unset string
     }
     g_value_unset(&v);
   }

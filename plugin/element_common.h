@@ -60,10 +60,10 @@ struct SettingsAccess {
 };
 
 // The body of both elements' set_property: refuses a MUTABLE_READY property outside NULL and READY, applies the
-// property `uri_prop_id` as an mcast:// URI (with `uri_keys`), and stores anything else through `access`. True when
+// property `uri_prop_id` as an mcast:// URI, and stores anything else through `access`. True when
 // a value was stored (the caller then applies what is live).
 bool set_element_property(GstElement* element, GstDebugCategory* category, GParamSpec* pspec, const GValue* value,
-                          guint uri_prop_id, const gchar* const* uri_keys, const SettingsAccess& access);
+                          guint uri_prop_id, const SettingsAccess& access);
 
 // --- errors ---
 
@@ -98,23 +98,27 @@ mcastexpert::DebugLog debug_log(GstElement* element, GstDebugCategory* category)
 
 // --- mcast:// URIs ---
 
+// The properties an mcast:// URI may set as query keys, in the order the class installed them: every writable
+// property the element class itself installs (not a base class's), except groups (the URI's authority) and uri.
+// Derived from the param specs, so a new property is a URI key with nothing else to list.
+std::vector<GParamSpec*> uri_key_properties(GObjectClass* klass);
+
 // Implements GstURIHandler (scheme mcast://, source or sink by the element's type) for the element type whose
-// interface this is; `keys` (NULL-terminated, static) are the query keys its URIs may carry, each a property of the
-// same name.
-void init_uri_handler(gpointer g_iface, const gchar* const* keys);
+// interface this is; its URIs carry uri_key_properties() as query keys.
+void init_uri_handler(gpointer g_iface);
 
 // Applies an mcast:// URI: groups (and port, when it has one) from the authority, each query key to the property of
 // that name, and the keys an earlier URI set but this one leaves out back to their defaults. Every value is checked
 // first, as its property's setter would: on any error nothing changes, `error` says which key and value and why,
 // and it returns FALSE.
-gboolean apply_uri(GstElement* element, const gchar* uri, const gchar* const* keys, GError** error);
+gboolean apply_uri(GstElement* element, const gchar* uri, GError** error);
 
 // The "uri" property's setter: applies the URI; a refused one is logged and recorded in `refused` under `lock`,
 // which the caller must not hold (applying sets the other properties, which take it).
-void set_uri_property(GstElement* element, GstDebugCategory* category, const GValue* value, const gchar* const* keys,
-                      std::mutex& lock, RefusedValues& refused);
+void set_uri_property(GstElement* element, GstDebugCategory* category, const GValue* value, std::mutex& lock,
+                      RefusedValues& refused);
 
 // The element's URI, rebuilt from its properties: one that sets an element back to what this one does.
-std::string build_uri(GstElement* element, const gchar* const* keys);
+std::string build_uri(GstElement* element);
 
 }  // namespace mcastexpert_plugin

@@ -127,10 +127,6 @@ enum {
 enum { SIGNAL_ADD, SIGNAL_REMOVE, SIGNAL_CLEAR, SIGNAL_GET_STATS, LAST_SIGNAL };
 guint signals[LAST_SIGNAL];
 
-const gchar* const kUriKeys[] = {"port",      "iface",         "ttl",    "loop",     "qos-dscp",
-                                 "bind-port", "buffer-size",   "pacing", "max-rate", "pacing-burst",
-                                 "gso",       "error-timeout", nullptr};
-
 // Everything the user set: one copy, behind Private::settings_lock; start takes a copy.
 struct Settings {
   std::string groups;
@@ -594,8 +590,7 @@ static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, co
   const mcastexpert_plugin::SettingsAccess access{priv->settings_lock, s.refused,
                                                   [&](guint id, GValue* v) { read_setting(s, id, v); },
                                                   [&](guint id, const GValue* v) { write_setting(s, id, v); }};
-  mcastexpert_plugin::set_element_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, PROP_URI, kUriKeys,
-                                           access);
+  mcastexpert_plugin::set_element_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, PROP_URI, access);
 }
 
 static GValue stats_entry(GstStructure* s) {
@@ -667,9 +662,7 @@ static void gst_mcastexpert_sink_get_property(GObject* object, guint prop_id, GV
   }
   switch (prop_id) {
     case PROP_STATS: g_value_take_boxed(value, make_stats(priv)); return;
-    case PROP_URI:
-      g_value_set_string(value, mcastexpert_plugin::build_uri(GST_ELEMENT(self), kUriKeys).c_str());
-      return;
+    case PROP_URI: g_value_set_string(value, mcastexpert_plugin::build_uri(GST_ELEMENT(self)).c_str()); return;
     case PROP_BIND_PORT:
       // While running, the port bound (bind-port=0 asks for any); what the user set otherwise.
       if (const auto sender = running_sender(priv)) {
@@ -1088,6 +1081,23 @@ static std::optional<Destination> signal_destination(GstMcastExpertSink* self, c
   }
 }
 
+// The refusal of a signal that names a destination the element does not have, said once for every such signal.
+static std::string not_a_destination(const Destination& d) {
+  return d.to_string() +
+         " is not a destination of this element. Fix: name one that the groups property lists or that the 'add' "
+         "signal added (the stats property lists them under destinations)";
+}
+
+// Whether `d` is one of the destinations `s.groups` lists (false when the groups would be refused at start).
+static bool listed_in_groups(const Settings& s, const Destination& d) {
+  try {
+    const auto listed = destinations_of(parse_group_list(s.groups, kDestinationRules), static_cast<uint16_t>(s.port));
+    return std::find(listed.begin(), listed.end(), d) != listed.end();
+  } catch (const Error&) {
+    return false;  // a refused groups value is reported at start
+  }
+}
+
 // The family the element sends before it runs: its groups', else that of the destinations added so far.
 static std::optional<Family> configured_family(const Settings& s) {
   try {
@@ -1104,6 +1114,20 @@ static void gst_mcastexpert_sink_add(GstMcastExpertSink* self, const gchar* host
   auto* priv = self->priv;
   const auto d = signal_destination(self, "add", host, port);
   if (!d) return;
+  // A destination the element has already is refused, as a group listed twice is: sending twice was not meant.
+  const char* had = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(priv->settings_lock);
+    const auto& added = priv->settings.added;
+    if (std::find(added.begin(), added.end(), *d) != added.end())
+      had = "was added before";
+    else if (listed_in_groups(priv->settings, *d))
+      had = "is listed in groups";
+  }
+  if (had != nullptr) {
+    refuse_signal(self, "add", host, port, d->to_string() + " " + had + ". Fix: add each destination once");
+    return;
+  }
   try {
     if (const auto sender = running_sender(priv)) {
       sender->add_destination(*d, InterfaceTable::from_system());
@@ -1134,15 +1158,7 @@ static void gst_mcastexpert_sink_remove(GstMcastExpertSink* self, const gchar* h
     const auto it = std::find(added.begin(), added.end(), *d);
     was_added = it != added.end();
     if (was_added) added.erase(it);
-    if (!sender) {
-      try {
-        const auto listed_ones = destinations_of(parse_group_list(priv->settings.groups, kDestinationRules),
-                                                 static_cast<uint16_t>(priv->settings.port));
-        listed = std::find(listed_ones.begin(), listed_ones.end(), *d) != listed_ones.end();
-      } catch (const Error&) {
-        // a refused groups value is reported at start
-      }
-    }
+    if (!sender) listed = listed_in_groups(priv->settings, *d);
   }
   if (removed_running || was_added) {
     GST_INFO_OBJECT(self, "removed destination %s", d->to_string().c_str());
@@ -1152,10 +1168,7 @@ static void gst_mcastexpert_sink_remove(GstMcastExpertSink* self, const gchar* h
                       " is listed in groups, which applies again at every start. Fix: take it out of "
                       "the groups property");
   } else {
-    refuse_signal(self, "remove", host, port,
-                  d->to_string() +
-                      " is not a destination of this element. Fix: name one that groups lists or add added (the "
-                      "stats property lists them under destinations)");
+    refuse_signal(self, "remove", host, port, not_a_destination(*d));
   }
 }
 
@@ -1189,10 +1202,7 @@ static GstStructure* gst_mcastexpert_sink_get_stats(GstMcastExpertSink* self, co
     }
   }
   if (!known) {
-    refuse_signal(self, "get-stats", host, port,
-                  d->to_string() +
-                      " is not a destination of this element. Fix: name one that groups lists or add added (the "
-                      "stats property lists them under destinations)");
+    refuse_signal(self, "get-stats", host, port, not_a_destination(*d));
     return nullptr;
   }
   return gst_structure_new("application/x-mcastexpert-destination-stats", "destination", G_TYPE_STRING,
@@ -1203,5 +1213,5 @@ static GstStructure* gst_mcastexpert_sink_get_stats(GstMcastExpertSink* self, co
 // --- GstURIHandler (mcast://, shared with the source) ---
 
 static void gst_mcastexpert_sink_uri_handler_init(gpointer g_iface, gpointer) {
-  mcastexpert_plugin::init_uri_handler(g_iface, kUriKeys);
+  mcastexpert_plugin::init_uri_handler(g_iface);
 }

@@ -141,27 +141,6 @@ enum {
   PROP_URI,
 };
 
-// Keys an mcast:// URI may carry: the properties of the same names.
-const gchar* const kUriKeys[] = {"port",
-                                 "iface",
-                                 "sources",
-                                 "block-sources",
-                                 "buffer-size",
-                                 "mtu",
-                                 "timeout",
-                                 "rejoin-interval",
-                                 "rejoin-interval",
-                                 "reuse",
-                                 "loop",
-                                 "batch-size",
-                                 "redundancy",
-                                 "redundancy-window",
-                                 "preserve-packetization",
-                                 "caps",
-                                 "skip-first-bytes",
-                                 "retrieve-sender-address",
-                                 nullptr};
-
 // A counted reference to caps (NULL allowed), so that settings can be copied whole.
 class CapsRef {
  public:
@@ -747,8 +726,7 @@ static void gst_mcastexpert_src_set_property(GObject* object, guint prop_id, con
   const mcastexpert_plugin::SettingsAccess access{priv->settings_lock, s.refused,
                                                   [&](guint id, GValue* v) { read_setting(s, id, v); },
                                                   [&](guint id, const GValue* v) { write_setting(s, id, v); }};
-  if (!mcastexpert_plugin::set_element_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, PROP_URI, kUriKeys,
-                                                access))
+  if (!mcastexpert_plugin::set_element_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, PROP_URI, access))
     return;
   // The live ones, applied now: the waiting streaming thread measures its timeout again, the pad renegotiates.
   if (prop_id == PROP_TIMEOUT || prop_id == PROP_REJOIN_INTERVAL) priv->recheck.wake();
@@ -823,9 +801,7 @@ static void gst_mcastexpert_src_get_property(GObject* object, guint prop_id, GVa
   }
   switch (prop_id) {
     case PROP_STATS: g_value_take_boxed(value, make_stats(priv)); return;
-    case PROP_URI:
-      g_value_set_string(value, mcastexpert_plugin::build_uri(GST_ELEMENT(self), kUriKeys).c_str());
-      return;
+    case PROP_URI: g_value_set_string(value, mcastexpert_plugin::build_uri(GST_ELEMENT(self)).c_str()); return;
     case PROP_PORT: {
       // While a socket is open, the port it is bound to (port=0 asks for any); what the user set otherwise.
       std::lock_guard<std::mutex> lock(priv->state_lock);
@@ -1473,5 +1449,5 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
 // --- GstURIHandler (mcast://, shared with the sink) ---
 
 static void gst_mcastexpert_src_uri_handler_init(gpointer g_iface, gpointer) {
-  mcastexpert_plugin::init_uri_handler(g_iface, kUriKeys);
+  mcastexpert_plugin::init_uri_handler(g_iface);
 }

@@ -85,12 +85,21 @@ void check_multicast_capable(const NetInterface& iface, std::string_view spec) {
 std::vector<NetInterface> resolve_interfaces(const InterfaceTable& table, std::string_view spec_list,
                                              InterfaceRole role) {
   std::vector<NetInterface> resolved;
-  for (const auto& spec : split_list(spec_list)) {
+  std::vector<std::string> named_by;  // by entry of `resolved`: the specifier that named it
+  for (const auto& spec : split_interface_list(spec_list)) {
     for (const NetInterface* iface : resolve_interface_spec(table, spec, role)) {
       check_multicast_capable(*iface, spec);
-      const bool seen =
-          std::any_of(resolved.begin(), resolved.end(), [&](const NetInterface& r) { return r.index == iface->index; });
-      if (!seen) resolved.push_back(*iface);
+      const auto seen = std::find_if(resolved.begin(), resolved.end(),
+                                     [&](const NetInterface& r) { return r.index == iface->index; });
+      // Two spellings of one interface: the user meant two networks, or wrote one twice; either way, say so.
+      if (seen != resolved.end())
+        throw Error(ErrorKind::InvalidSetting,
+                    "'" + spec + "' and '" + named_by[static_cast<size_t>(seen - resolved.begin())] +
+                        "' both name interface " + iface->name + " (index " + std::to_string(iface->index) + ")",
+                    "name each interface once; for two networks name two interfaces (interfaces here: " +
+                        table.names() + ")");
+      resolved.push_back(*iface);
+      named_by.push_back(spec);
     }
   }
   return resolved;

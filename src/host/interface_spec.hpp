@@ -18,7 +18,8 @@ enum class InterfaceRole { Receive, Send };
 std::vector<const NetInterface*> resolve_interface_spec(const InterfaceTable& table, std::string_view spec,
                                                         InterfaceRole role);
 
-// Resolves a comma-separated list, deduplicated by index in the order given, and checks each interface can carry
+// Resolves a comma-separated list in the order given, refusing an interface named twice (the same text, or two
+// spellings of it: name and index, name and address), and checks each interface can carry
 // multicast (up; MULTICAST flag, except loopback, where Linux delivers multicast without it). Throws
 // Error(InvalidSetting / NotFound) naming the specifier and what to do. An empty list resolves to nothing.
 std::vector<NetInterface> resolve_interfaces(const InterfaceTable& table, std::string_view spec_list,

@@ -93,6 +93,16 @@ std::vector<std::string> split_list(std::string_view text) {
   return items;
 }
 
+std::vector<std::string> split_interface_list(std::string_view text) {
+  auto items = split_list(text);
+  for (size_t i = 1; i < items.size(); ++i)
+    if (std::find(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(i), items[i]) !=
+        items.begin() + static_cast<std::ptrdiff_t>(i))
+      bad(items[i], "is named twice",
+          "name each interface once (two networks are two different interfaces: eth1,eth2)");
+  return items;
+}
+
 std::string GroupEntry::to_string() const {
   std::string text = address.to_string();
   if (!scope.empty()) text += "%" + scope;
@@ -150,7 +160,13 @@ std::vector<GroupEntry> parse_group_list(std::string_view text, const GroupListR
           "is " + std::string(family_name(group.address.family())) + " but '" + groups.front().to_string() + "' is " +
               family_name(groups.front().address.family()),
           "list groups of one family only, and use a second element for the other family");
-    if (std::find(groups.begin(), groups.end(), group) == groups.end()) groups.push_back(std::move(group));
+    const auto same = std::find(groups.begin(), groups.end(), group);
+    if (same != groups.end())
+      bad(entry, same->to_string() == group.to_string() && trim(entry) == same->to_string()
+                     ? std::string("is listed twice")
+                     : "is the same group as '" + same->to_string() + "', listed before it",
+          "list each group once (the same group on two networks is two entries: group@eth1,group@eth2)");
+    groups.push_back(std::move(group));
   }
   return groups;
 }
@@ -167,8 +183,14 @@ std::vector<IpAddress> parse_source_list(std::string_view text) {
     if (addr.is_multicast())
       bad(entry, "is a multicast address, not a sender's", "list the senders' unicast addresses");
     if (addr.is_unspecified()) bad(entry, "is the unspecified address, not a sender's", "list the senders' addresses");
-    if (std::none_of(sources.begin(), sources.end(), [&](const IpAddress& s) { return s.same_address(addr); }))
-      sources.push_back(addr);
+    const auto same =
+        std::find_if(sources.begin(), sources.end(), [&](const IpAddress& s) { return s.same_address(addr); });
+    if (same != sources.end())
+      bad(entry, addr.to_string() == same->to_string() && entry == same->to_string()
+                     ? std::string("is listed twice")
+                     : "is the same address as '" + same->to_string() + "', listed before it",
+          "list each source once");
+    sources.push_back(addr);
   }
   return sources;
 }

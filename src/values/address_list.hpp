@@ -43,17 +43,22 @@ inline constexpr GroupListRules kReceiverGroupRules{true, true, true, true};
 // is, whoever asks (property setters, URIs, signals, start). Throws Error(InvalidSetting) naming the entry.
 GroupEntry parse_group_entry(const std::string& entry, const GroupListRules& rules = {});
 
-// Parses "239.1.2.3, ff15::1, [ff15::2]:5004, 239.1.2.4@eth1+eth2": whitespace around entries is ignored, duplicates
-// are dropped (the first stays), order is kept. Throws Error(InvalidSetting) naming the entry at fault. An empty text
+// Parses "239.1.2.3, ff15::1, [ff15::2]:5004, 239.1.2.4@eth1+eth2": whitespace around entries is ignored, order is
+// kept. A group listed twice (or written two ways: ff15::1 and FF15:0::1) is an error: a user who typed it twice
+// meant something else, two networks perhaps (group@eth1,group@eth2, which are two entries). Throws Error(InvalidSetting) naming the entry at fault. An empty text
 // gives an empty list: whether that is allowed is the caller's call.
 std::vector<GroupEntry> parse_group_list(std::string_view text, const GroupListRules& rules = {});
 
 // Parses a list of unicast source addresses (for source-specific joins and exclude lists); same syntax without ports
-// or scopes, deduplicated, order kept.
+// or scopes, order kept; an address listed twice is an error, as for groups.
 std::vector<IpAddress> parse_source_list(std::string_view text);
 
 // Splits "a, b ,c" into trimmed, non-empty items; an empty item between commas is an error naming the list.
 std::vector<std::string> split_list(std::string_view text);
+
+// Splits an interface list ("eth1, 10.0.0.1, 3") as split_list does, refusing an entry written twice. Two spellings
+// of one interface (a name and its index) need the host's table: resolve_interfaces refuses those.
+std::vector<std::string> split_interface_list(std::string_view text);
 
 // The families present in a list, for "mixed families" checks.
 std::optional<Family> common_family(const std::vector<GroupEntry>& groups);

@@ -296,6 +296,82 @@ TEST(BadInput, SinkSignalsRefuseNonsenseBeforeAndWhilePlaying) {
   EXPECT_FALSE(rx.receive(300ms).has_value()) << "a refused destination was sent to";
 }
 
+TEST(BadInput, ListsRefuseDuplicatesNamingTheValueAndTheFix) {
+  // The same group, source or interface twice (the same text, or two spellings of one interface) was not meant:
+  // two networks are two interfaces. Refused by the setter or at start, naming the property and the value.
+  const std::string eth0 = "eth0";
+  const std::string by_index = std::to_string(I("RX_ETH0_INDEX"));
+  const std::vector<PropertyRow> rows = {
+      {"mcastexpertsrc", "groups", "239.255.63.1,239.255.63.1", "listed twice"},
+      {"mcastexpertsink", "groups", "239.255.63.1,239.255.63.1", "listed twice"},
+      {"mcastexpertsrc", "groups", "ff15::63:1, FF15:0::63:1", "the same group as 'ff15::63:1'"},
+      {"mcastexpertsrc", "sources", "10.77.1.2, 10.77.1.2", "listed twice"},
+      {"mcastexpertsrc", "block-sources", "10.77.1.3,10.77.1.3", "listed twice"},
+      {"mcastexpertsrc", "iface", "eth0,eth0", "named twice"},
+      {"mcastexpertsink", "iface", "eth0, eth0", "named twice"},
+      {"mcastexpertsrc", "iface", eth0 + "," + by_index, "both name interface eth0"},
+      {"mcastexpertsink", "iface", eth0 + "," + by_index, "both name interface eth0"},
+      {"mcastexpertsrc", "iface", eth0 + "," + F("RX_ETH0_IPV4"), "both name interface eth0"},
+      {"mcastexpertsink", "iface", F("RX_ETH0_IPV4") + ",eth0", "both name interface eth0"},
+  };
+  for (const auto& row : rows) {
+    const std::string where = std::string(row.factory) + " " + row.property + "=\"" + row.value + "\"";
+    const std::string good = "mcast://239.255.63.9:" + std::to_string(next_port()) + "?iface=eth0";
+    GstElement* e = make(row.factory, good);
+    gchar* old_value = nullptr;
+    g_object_get(e, row.property, &old_value, nullptr);
+    g_object_set(e, row.property, row.value.c_str(), nullptr);
+    std::string error;
+    EXPECT_FALSE(starts(e, error)) << where << " started";
+    EXPECT_NE(error.find(row.property), std::string::npos) << where << ": " << error;
+    EXPECT_NE(error.find(row.needle), std::string::npos) << where << ": " << error;
+    EXPECT_NE(error.find("Fix:"), std::string::npos) << where << ": " << error;
+    g_object_set(e, row.property, old_value, nullptr);
+    EXPECT_TRUE(starts(e, error)) << where << ": the good value did not start again: " << error;
+    g_free(old_value);
+    gst_object_unref(e);
+  }
+  // The same rule for URIs.
+  for (const char* f : {"mcastexpertsrc", "mcastexpertsink"}) {
+    for (const std::string uri : {"mcast://239.255.63.1?iface=eth0,eth0", "mcast://239.255.63.1,239.255.63.1"}) {
+      GstElement* e = make(f, "mcast://239.255.63.9:" + std::to_string(next_port()) + "?iface=eth0");
+      GError* err = nullptr;
+      EXPECT_FALSE(gst_uri_handler_set_uri(GST_URI_HANDLER(e), uri.c_str(), &err)) << f << " " << uri;
+      const std::string message = err != nullptr ? err->message : "";
+      EXPECT_NE(message.find("twice"), std::string::npos) << f << " " << uri << ": " << message;
+      g_clear_error(&err);
+      gst_object_unref(e);
+    }
+  }
+}
+
+TEST(BadInput, SinkAddRefusesADestinationItHasAlready) {
+  const auto port = next_port();
+  std::vector<std::string> warnings;
+  Harness h("rx", "mcastexpertsink sync=false groups=239.255.64.1 iface=eth0 port=" + std::to_string(port),
+            [&](GstElement* e) {
+              g_signal_emit_by_name(e, "add", "239.255.64.1", static_cast<int>(port));  // listed in groups
+              g_signal_emit_by_name(e, "add", "239.255.64.2", static_cast<int>(port));
+              g_signal_emit_by_name(e, "add", "239.255.64.2", static_cast<int>(port));  // added before
+              GstBus* bus = gst_element_get_bus(e);
+              warnings = messages_on(bus, GST_MESSAGE_WARNING);
+              gst_object_unref(bus);
+            });
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("239.255.64.1:" + std::to_string(port) + " is listed in groups"), std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[1].find("239.255.64.2:" + std::to_string(port) + " was added before"), std::string::npos)
+      << warnings[1];
+  for (const auto& w : warnings) EXPECT_NE(w.find("Fix: add each destination once"), std::string::npos) << w;
+  // The refused second add did not add a second copy: one remove takes it away, a second finds nothing.
+  ASSERT_TRUE(h.play()) << h.error();
+  g_signal_emit_by_name(h.element(), "remove", "239.255.64.2", static_cast<int>(port));
+  g_signal_emit_by_name(h.element(), "remove", "239.255.64.2", static_cast<int>(port));
+  const auto later = h.messages(GST_MESSAGE_WARNING);
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_NE(later[0].find("is not a destination of this element"), std::string::npos) << later[0];
+}
+
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   ::testing::AddGlobalTestEnvironment(new et::GstEnvironment);

@@ -2,7 +2,8 @@
 // element's own is documented, with a blurb, and the page's "changes" column matches its flags (any state for a
 // live property, NULL, READY for a GST_PARAM_MUTABLE_READY one, read-only for one that cannot be written); every
 // signal of the element's own is in the page's "Signals" table, and the page lists no property or signal the
-// built element lacks.
+// built element lacks. The mcast:// URI keys are the element's own writable properties (but groups and uri): the
+// page's list of them agrees, and a URI read back from an element with every key set makes a fresh element the same.
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
@@ -116,7 +117,171 @@ void expect_signals_documented(const char* factory, const std::string& page) {
   gst_object_unref(e);
 }
 
+// The properties an mcast:// URI may carry as keys: the element's own writable ones, but groups (the authority)
+// and uri itself.
+std::vector<GParamSpec*> uri_key_specs(GstElement* e) {
+  guint n = 0;
+  GParamSpec** specs = g_object_class_list_properties(G_OBJECT_GET_CLASS(e), &n);
+  std::vector<GParamSpec*> keys;
+  for (guint i = 0; i < n; ++i) {
+    const std::string name = specs[i]->name;
+    if (specs[i]->owner_type == G_OBJECT_TYPE(e) && (specs[i]->flags & G_PARAM_WRITABLE) != 0 && name != "groups" &&
+        name != "uri")
+      keys.push_back(specs[i]);
+  }
+  g_free(specs);
+  return keys;
+}
+
+// The keys the page's "## mcast:// URIs" section lists: the `names` of its paragraph that starts "Query keys".
+std::map<std::string, bool> documented_uri_keys(const std::string& page) {
+  const char* docs = std::getenv("MCASTEXPERT_DOCS");
+  std::ifstream in(std::string(docs != nullptr ? docs : "docs") + "/" + page);
+  std::map<std::string, bool> keys;
+  bool in_section = false, in_paragraph = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("## ", 0) == 0) in_section = line.rfind("## mcast:// URIs", 0) == 0;
+    if (!in_section) continue;
+    if (line.rfind("Query keys", 0) == 0) in_paragraph = true;
+    if (line.empty()) in_paragraph = false;
+    if (!in_paragraph) continue;
+    for (size_t open = line.find('`'); open != std::string::npos; open = line.find('`', open)) {
+      const size_t close = line.find('`', open + 1);
+      if (close == std::string::npos) break;
+      keys[line.substr(open + 1, close - open - 1)] = true;
+      open = close + 1;
+    }
+  }
+  return keys;
+}
+
+void expect_uri_keys_documented(const char* factory, const std::string& page) {
+  GstElement* e = gst_element_factory_make(factory, nullptr);
+  ASSERT_NE(e, nullptr) << factory;
+  const auto documented = documented_uri_keys(page);
+  ASSERT_FALSE(documented.empty()) << page << " has no paragraph starting \"Query keys\" under \"## mcast:// URIs\"";
+  std::map<std::string, bool> keys;
+  for (GParamSpec* p : uri_key_specs(e)) {
+    keys[p->name] = true;
+    EXPECT_TRUE(documented.count(p->name)) << page << " does not list the URI key '" << p->name << "'";
+  }
+  for (const auto& [name, _] : documented)
+    EXPECT_TRUE(keys.count(name)) << page << " lists the URI key '" << name << "', which " << factory << " lacks";
+  gst_object_unref(e);
+}
+
+// A valid value of each string key (a list or caps), unlike its default; a new string property needs one here.
+const std::map<std::string, std::string> kStringValues = {
+    {"iface", "lo,eth7"},
+    {"sources", "10.0.0.1,10.0.0.2"},
+    {"block-sources", "10.0.0.3"},
+    {"caps", "application/x-rtp"},
+};
+
+// Sets `pspec` on `e` to a valid value other than its default.
+void set_other_than_default(GstElement* e, GParamSpec* pspec) {
+  GValue v = G_VALUE_INIT;
+  g_value_init(&v, pspec->value_type);
+  g_param_value_set_default(pspec, &v);
+  if (G_IS_PARAM_SPEC_BOOLEAN(pspec)) {
+    g_value_set_boolean(&v, !g_value_get_boolean(&v));
+  } else if (G_IS_PARAM_SPEC_INT(pspec)) {
+    const gint d = g_value_get_int(&v);
+    g_value_set_int(&v, d < G_PARAM_SPEC_INT(pspec)->maximum ? d + 1 : d - 1);
+  } else if (G_IS_PARAM_SPEC_UINT(pspec)) {
+    const guint d = g_value_get_uint(&v);
+    g_value_set_uint(&v, d < G_PARAM_SPEC_UINT(pspec)->maximum ? d + 1 : d - 1);
+  } else if (G_IS_PARAM_SPEC_UINT64(pspec)) {
+    const guint64 d = g_value_get_uint64(&v);
+    g_value_set_uint64(&v, d < G_PARAM_SPEC_UINT64(pspec)->maximum ? d + 1 : d - 1);
+  } else if (G_IS_PARAM_SPEC_ENUM(pspec)) {
+    GEnumClass* klass = G_PARAM_SPEC_ENUM(pspec)->enum_class;
+    const gint d = g_value_get_enum(&v);
+    g_value_set_enum(&v, klass->values[0].value != d ? klass->values[0].value : klass->values[1].value);
+  } else {
+    const auto value = kStringValues.find(pspec->name);
+    if (value == kStringValues.end()) {
+      ADD_FAILURE() << "no test value for the URI key '" << pspec->name << "' (add one to kStringValues)";
+    } else if (!gst_value_deserialize(&v, value->second.c_str())) {
+      ADD_FAILURE() << "'" << value->second << "' is not a value of " << pspec->name;
+    }
+  }
+  g_object_set_property(G_OBJECT(e), pspec->name, &v);
+  g_value_unset(&v);
+}
+
+std::string value_of(GstElement* e, const char* name) {
+  GParamSpec* pspec = g_object_class_find_property(G_OBJECT_GET_CLASS(e), name);
+  GValue v = G_VALUE_INIT;
+  g_value_init(&v, pspec->value_type);
+  g_object_get_property(G_OBJECT(e), name, &v);
+  gchar* text = gst_value_serialize(&v);
+  std::string out = text != nullptr ? text : "(null)";
+  g_free(text);
+  g_value_unset(&v);
+  return out;
+}
+
+// Every key set to something other than its default: the URI read back names each once and sets a fresh element to
+// the same values, and reading the fresh element's URI gives the same URI.
+void expect_uri_round_trip(const char* factory, const char* groups) {
+  GstElement* e = gst_element_factory_make(factory, nullptr);
+  ASSERT_NE(e, nullptr) << factory;
+  g_object_set(e, "groups", groups, nullptr);
+  const auto keys = uri_key_specs(e);
+  ASSERT_GT(keys.size(), 5u);
+  for (GParamSpec* p : keys) set_other_than_default(e, p);
+  gchar* uri = nullptr;
+  g_object_get(e, "uri", &uri, nullptr);
+  ASSERT_NE(uri, nullptr);
+  const std::string text = uri;
+  g_free(uri);
+  for (GParamSpec* p : keys) {
+    const std::string key = std::string(p->name) + "=";
+    const size_t first = text.find(key);
+    // port is in the authority when one group has none of its own
+    if (key != "port=") {
+      EXPECT_NE(first, std::string::npos) << factory << ": '" << p->name << "' is not in " << text;
+    }
+    if (first != std::string::npos) {
+      EXPECT_EQ(text.find("&" + key, first + 1), std::string::npos) << factory << ": " << p->name << " twice: " << text;
+    }
+  }
+  GstElement* fresh = gst_element_factory_make(factory, nullptr);
+  GError* err = nullptr;
+  EXPECT_TRUE(gst_uri_handler_set_uri(GST_URI_HANDLER(fresh), text.c_str(), &err))
+      << factory << " refused its own URI " << text << ": " << (err != nullptr ? err->message : "");
+  g_clear_error(&err);
+  EXPECT_EQ(value_of(fresh, "groups"), value_of(e, "groups")) << text;
+  for (GParamSpec* p : keys) EXPECT_EQ(value_of(fresh, p->name), value_of(e, p->name)) << factory << " " << text;
+  gchar* again = gst_uri_handler_get_uri(GST_URI_HANDLER(fresh));
+  EXPECT_EQ(std::string(again != nullptr ? again : ""), text);
+  g_free(again);
+  gst_object_unref(fresh);
+  gst_object_unref(e);
+}
+
 }  // namespace
+
+TEST(UriKeys, SourcePageListsEveryKey) {
+  expect_uri_keys_documented("mcastexpertsrc", "mcastexpertsrc.md");
+}
+
+TEST(UriKeys, SinkPageListsEveryKey) {
+  expect_uri_keys_documented("mcastexpertsink", "mcastexpertsink.md");
+}
+
+TEST(UriKeys, SourceUriWithEveryKeySetMakesAFreshSourceTheSame) {
+  expect_uri_round_trip("mcastexpertsrc", "239.1.1.1");
+  expect_uri_round_trip("mcastexpertsrc", "239.1.1.1,239.1.1.2:6000");
+  expect_uri_round_trip("mcastexpertsrc", "239.1.1.1@eth1,239.2.2.2@eth2");
+}
+
+TEST(UriKeys, SinkUriWithEveryKeySetMakesAFreshSinkTheSame) {
+  expect_uri_round_trip("mcastexpertsink", "239.1.1.1");
+  expect_uri_round_trip("mcastexpertsink", "239.1.1.1:5000,239.1.1.2");
+  expect_uri_round_trip("mcastexpertsink", "[ff15::1]:5000,[ff15::2]:5002");
+}
 
 TEST(Signals, SourceSignalsAndDocsAgree) {
   expect_signals_documented("mcastexpertsrc", "mcastexpertsrc.md");

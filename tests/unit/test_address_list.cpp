@@ -54,13 +54,27 @@ TEST(GroupList, KeepsIpv6Scope) {
   EXPECT_EQ(groups.at(1).to_string(), "[ff02::2%3]:5000");
 }
 
-TEST(GroupList, DeduplicatesKeepingOrder) {
-  const auto groups = parse_group_list("239.1.1.2, 239.1.1.1, 239.1.1.2, ff15::1", {true, false});
+TEST(GroupList, KeepsOrder) {
+  const auto groups = parse_group_list("239.1.1.2, 239.1.1.1, ff15::1", {true, false});
   ASSERT_EQ(groups.size(), 3u);
   EXPECT_EQ(groups[0].to_string(), "239.1.1.2");
   EXPECT_EQ(groups[1].to_string(), "239.1.1.1");
-  // Same group written two ways is one group.
-  EXPECT_EQ(parse_group_list("ff15::1, FF15:0::1").size(), 1u);
+}
+
+TEST(GroupList, RefusesAGroupListedTwiceNamingItAndTheFix) {
+  EXPECT_EQ(error_of([] { parse_group_list("239.1.1.2, 239.1.1.1, 239.1.1.2"); }),
+            "'239.1.1.2' is listed twice. list each group once (the same group on two networks is two entries: "
+            "group@eth1,group@eth2)");
+  // The same group written two ways is one group, listed twice.
+  EXPECT_NE(error_of([] {
+              parse_group_list("ff15::1, FF15:0::1");
+            }).find("'FF15:0::1' is the same group as 'ff15::1', listed before it"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of([] { parse_group_list("239.1.1.1@eth1, 239.1.1.1@eth1", kReceiverGroupRules); }).find("listed twice"),
+      std::string::npos);
+  // Another port, or another network, is another entry.
+  EXPECT_EQ(parse_group_list("239.1.1.1:5000, 239.1.1.1:5002", kReceiverGroupRules).size(), 2u);
 }
 
 TEST(GroupList, RejectsUnicastNamingTheEntryAndTheRange) {
@@ -98,14 +112,27 @@ TEST(GroupList, RejectsEmptyEntriesAndScopesOnIpv4) {
   EXPECT_NE(error_of([] { parse_group_list("ff02::1%"); }).find("empty %scope"), std::string::npos);
 }
 
-TEST(SourceList, ParsesUnicastOnlyDeduplicated) {
-  const auto sources = parse_source_list("10.0.0.1, 10.0.0.2 , 10.0.0.1");
+TEST(SourceList, ParsesUnicastOnly) {
+  const auto sources = parse_source_list("10.0.0.1, 10.0.0.2 ");
   ASSERT_EQ(sources.size(), 2u);
   EXPECT_EQ(sources[1].to_string(), "10.0.0.2");
   EXPECT_EQ(parse_source_list("[2001:db8::1], fe80::1").size(), 2u);
   EXPECT_NE(error_of([] { parse_source_list("239.1.1.1"); }).find("is a multicast address"), std::string::npos);
   EXPECT_NE(error_of([] { parse_source_list("0.0.0.0"); }).find("unspecified"), std::string::npos);
   EXPECT_NE(error_of([] { parse_source_list("host.example"); }).find("not an IP address"), std::string::npos);
+}
+
+TEST(SourceList, RefusesASourceListedTwice) {
+  EXPECT_EQ(error_of([] { parse_source_list("10.0.0.1, 10.0.0.2 , 10.0.0.1"); }),
+            "'10.0.0.1' is listed twice. list each source once");
+  EXPECT_NE(error_of([] { parse_source_list("2001:db8::1, [2001:DB8:0::1]"); }).find("is the same address as"),
+            std::string::npos);
+}
+
+TEST(InterfaceList, RefusesAnInterfaceWrittenTwice) {
+  EXPECT_EQ(split_interface_list(" eth1, eth2 ").size(), 2u);
+  EXPECT_EQ(error_of([] { split_interface_list("eth1, eth1"); }),
+            "'eth1' is named twice. name each interface once (two networks are two different interfaces: eth1,eth2)");
 }
 
 TEST(GroupList, EntriesMayNameTheirOwnInterfacesAfterAt) {

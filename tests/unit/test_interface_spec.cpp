@@ -120,11 +120,25 @@ TEST(InterfaceSpec, InterfaceWithoutAddressesResolvesByNameAndIndex) {
   EXPECT_EQ(names(resolve_interfaces(table, "5", InterfaceRole::Receive)), Names{"bare"});
 }
 
-TEST(InterfaceSpec, ListsAreDeduplicatedByIndexInOrder) {
+TEST(InterfaceSpec, ListsResolveInOrder) {
   const auto table = awkward_machine();
-  EXPECT_EQ(names(resolve_interfaces(table, " eth1 , eth0,3, 10.0.1.1 ,fd00::1", InterfaceRole::Receive)),
-            (Names{"eth1", "eth0"}));
+  EXPECT_EQ(names(resolve_interfaces(table, " eth1 , 10.0.1.1", InterfaceRole::Receive)), (Names{"eth1", "eth0"}));
   EXPECT_TRUE(resolve_interfaces(table, "", InterfaceRole::Receive).empty());
+}
+
+TEST(InterfaceSpec, AnInterfaceNamedTwiceIsRefusedEvenWhenSpelledTwoWays) {
+  const auto table = awkward_machine();
+  const std::string fix = "name each interface once; for two networks name two interfaces (interfaces here: ";
+  EXPECT_EQ(error_of([&] { resolve_interfaces(table, "eth1,3", InterfaceRole::Receive); }),
+            "'3' and 'eth1' both name interface eth1 (index 3). " + fix + table.names() + ")");
+  EXPECT_NE(error_of([&] {
+              resolve_interfaces(table, "eth0, 10.0.1.1", InterfaceRole::Send);
+            }).find("'10.0.1.1' and 'eth0' both name interface eth0"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { resolve_interfaces(table, "eth0,fd00::1", InterfaceRole::Receive); }).find("both name"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { resolve_interfaces(table, "eth0 , eth0", InterfaceRole::Receive); }).find("named twice"),
+            std::string::npos);
 }
 
 TEST(InterfaceSpec, UnknownSpecifierListsWhatExists) {
