@@ -417,9 +417,9 @@ std::string build_uri(GstElement* element) {
   } else {
     for (const auto& e : entries) uri.groups += (uri.groups.empty() ? "" : ",") + e.to_string();
     if (entries.empty()) uri.groups = groups;
-    // A list cannot carry the port in its authority. Even when every entry has a port of its own the element's
-    // port goes in the query, so that the URI sets another element to exactly this one's settings.
-    port_in_query = port != default_port;
+    // A list cannot carry the port in its authority; entries with a port of their own do not need it.
+    port_in_query = port != default_port && std::any_of(entries.begin(), entries.end(),
+                                                        [](const mcastexpert::GroupEntry& e) { return !e.port; });
   }
   for (GParamSpec* pspec : uri_key_properties(G_OBJECT_GET_CLASS(element))) {
     const char* k = pspec->name;
