@@ -137,7 +137,7 @@ static void mcastexpert_datagram_pool_init(McastExpertDatagramPool* self) {
   new (mcastexpert_datagram_pool_get_instance_private(self)) DatagramPoolState();
 }
 
-namespace mcastexpert_plugin {
+namespace mcastexpert::plugin {
 
 GstBufferPool* datagram_pool_new() {
   auto* pool = GST_BUFFER_POOL(g_object_new(mcastexpert_datagram_pool_get_type(), nullptr));
@@ -150,4 +150,4 @@ void datagram_set_size(GstBuffer* buffer, gsize size) {
   gst_memory_resize(mem, 0, size);
 }
 
-}  // namespace mcastexpert_plugin
+}  // namespace mcastexpert::plugin

@@ -8,7 +8,7 @@
 
 #include <gst/gst.h>
 
-namespace mcastexpert_plugin {
+namespace mcastexpert::plugin {
 
 // A new pool, not yet configured: configure it with gst_buffer_pool_config_set_params() (size = the largest
 // datagram a buffer holds; min and max buffers are ignored: it grows as needed) and activate it as any pool.
@@ -22,4 +22,4 @@ inline GstMemory* datagram_memory(GstBuffer* buffer) {
 // Sets a pool buffer's size to `size` bytes (at most the pool's size) without the general resize machinery.
 void datagram_set_size(GstBuffer* buffer, gsize size);
 
-}  // namespace mcastexpert_plugin
+}  // namespace mcastexpert::plugin

@@ -10,7 +10,7 @@
 #include "destination.hpp"
 #include "mcast_uri.hpp"
 
-namespace mcastexpert_plugin {
+namespace mcastexpert::plugin {
 
 using mcastexpert::Error;
 using mcastexpert::ErrorKind;
@@ -439,4 +439,4 @@ std::string build_uri(GstElement* element) {
   return uri.to_string();
 }
 
-}  // namespace mcastexpert_plugin
+}  // namespace mcastexpert::plugin

@@ -15,7 +15,7 @@
 #include "link_watch.hpp"
 #include "socket_options.hpp"
 
-namespace mcastexpert_plugin {
+namespace mcastexpert::plugin {
 
 // --- properties ---
 
@@ -121,4 +121,4 @@ void set_uri_property(GstElement* element, GstDebugCategory* category, const GVa
 // The element's URI, rebuilt from its properties: one that sets an element back to what this one does.
 std::string build_uri(GstElement* element);
 
-}  // namespace mcastexpert_plugin
+}  // namespace mcastexpert::plugin

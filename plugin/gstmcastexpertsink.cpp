@@ -68,9 +68,9 @@ GST_DEBUG_CATEGORY_STATIC(mcastexpert_sink_debug);
 #define GST_CAT_DEFAULT mcastexpert_sink_debug
 
 using namespace mcastexpert;
-using mcastexpert_plugin::kReadOnly;
-using mcastexpert_plugin::kReadyOnly;
-using mcastexpert_plugin::ListKind;
+using plugin::kReadOnly;
+using plugin::kReadyOnly;
+using plugin::ListKind;
 
 namespace {
 
@@ -143,7 +143,7 @@ struct Settings {
   guint pacing_burst = kDefaultPacingBurst;
   gboolean gso = kDefaultGso;
   std::vector<Destination> added;  // by the "add" signal, checked when added; kept across restarts
-  mcastexpert_plugin::RefusedValues refused;
+  plugin::RefusedValues refused;
 };
 
 // The sockets, from start to stop, dropped whole at stop; and what the streaming thread measured, for stats.
@@ -249,10 +249,9 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    *
    * Since: 0.1
    */
-  mcastexpert_plugin::install_list_property(
-      gobject_class, PROP_GROUPS, "groups", "Groups",
-      "Comma-separated destination groups, each group or group:port ([v6]:port for IPv6)", ListKind::Destinations,
-      kReadyOnly);
+  plugin::install_list_property(gobject_class, PROP_GROUPS, "groups", "Groups",
+                                "Comma-separated destination groups, each group or group:port ([v6]:port for IPv6)",
+                                ListKind::Destinations, kReadyOnly);
   /**
    * GstMcastExpertSink:port:
    *
@@ -272,11 +271,10 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    *
    * Since: 0.1
    */
-  mcastexpert_plugin::install_list_property(
-      gobject_class, PROP_IFACE, "iface", "Interfaces",
-      "Comma-separated interfaces to send by, each datagram once on each: name, IPv4, "
-      "IPv6[%scope] or index (empty = the interface the routing table picks for the group)",
-      ListKind::Interfaces, kReadyOnly);
+  plugin::install_list_property(gobject_class, PROP_IFACE, "iface", "Interfaces",
+                                "Comma-separated interfaces to send by, each datagram once on each: name, IPv4, "
+                                "IPv6[%scope] or index (empty = the interface the routing table picks for the group)",
+                                ListKind::Interfaces, kReadyOnly);
   /**
    * GstMcastExpertSink:ttl:
    *
@@ -587,10 +585,10 @@ static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, co
     return;
   }
   Settings& s = priv->settings;
-  const mcastexpert_plugin::SettingsAccess access{priv->settings_lock, s.refused,
-                                                  [&](guint id, GValue* v) { read_setting(s, id, v); },
-                                                  [&](guint id, const GValue* v) { write_setting(s, id, v); }};
-  mcastexpert_plugin::set_element_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, PROP_URI, access);
+  const plugin::SettingsAccess access{priv->settings_lock, s.refused,
+                                      [&](guint id, GValue* v) { read_setting(s, id, v); },
+                                      [&](guint id, const GValue* v) { write_setting(s, id, v); }};
+  plugin::set_element_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, PROP_URI, access);
 }
 
 static GValue stats_entry(GstStructure* s) {
@@ -662,7 +660,7 @@ static void gst_mcastexpert_sink_get_property(GObject* object, guint prop_id, GV
   }
   switch (prop_id) {
     case PROP_STATS: g_value_take_boxed(value, make_stats(priv)); return;
-    case PROP_URI: g_value_set_string(value, mcastexpert_plugin::build_uri(GST_ELEMENT(self)).c_str()); return;
+    case PROP_URI: g_value_set_string(value, plugin::build_uri(GST_ELEMENT(self)).c_str()); return;
     case PROP_BIND_PORT:
       // While running, the port bound (bind-port=0 asks for any); what the user set otherwise.
       if (const auto sender = running_sender(priv)) {
@@ -723,7 +721,7 @@ static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
   auto* self = GST_MCASTEXPERT_SINK(basesink);
   auto* priv = self->priv;
   const Settings s = settings_snapshot(priv);
-  if (mcastexpert_plugin::report_refused_value(GST_ELEMENT(self), s.refused)) return FALSE;
+  if (plugin::report_refused_value(GST_ELEMENT(self), s.refused)) return FALSE;
   SenderSettings ss;
   auto running = std::make_unique<RunningState>();
   try {
@@ -744,12 +742,12 @@ static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
       throw e;
     }
     if (s.pacing != PACING_NONE) ss.max_pacing_rate = s.max_rate;
-    ss.log = mcastexpert_plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
+    ss.log = plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
     running->sender = std::make_shared<MulticastSender>(ss, InterfaceTable::from_system());
   } catch (const Error& e) {
-    mcastexpert_plugin::post_error(GST_ELEMENT(self), e, GST_RESOURCE_ERROR_OPEN_WRITE,
-                                   mcastexpert_plugin::snapshot_value_text(
-                                       G_OBJECT_GET_CLASS(self), [&](guint id, GValue* v) { read_setting(s, id, v); }));
+    plugin::post_error(
+        GST_ELEMENT(self), e, GST_RESOURCE_ERROR_OPEN_WRITE,
+        plugin::snapshot_value_text(G_OBJECT_GET_CLASS(self), [&](guint id, GValue* v) { read_setting(s, id, v); }));
     return FALSE;
   }
   report_egresses(self, *running->sender);
@@ -934,8 +932,8 @@ static void follow_interfaces(GstMcastExpertSink* self) {
   MulticastSender& sender = *priv->running->sender;
   if (!sender.interfaces_changed()) return;
   try {
-    mcastexpert_plugin::post_interface_events(GST_ELEMENT(self), sender.follow_interfaces(sender.interfaces_now()),
-                                              GST_RESOURCE_ERROR_WRITE);
+    plugin::post_interface_events(GST_ELEMENT(self), sender.follow_interfaces(sender.interfaces_now()),
+                                  GST_RESOURCE_ERROR_WRITE);
   } catch (const Error& e) {
     GST_WARNING_OBJECT(self, "cannot read the interfaces after a change: %s", e.what());
   }
@@ -1076,7 +1074,7 @@ static std::optional<Destination> signal_destination(GstMcastExpertSink* self, c
   try {
     return parse_destination(host != nullptr ? host : "", port);
   } catch (const Error& e) {
-    refuse_signal(self, signal, host, port, mcastexpert_plugin::describe(e));
+    refuse_signal(self, signal, host, port, plugin::describe(e));
     return std::nullopt;
   }
 }
@@ -1135,7 +1133,7 @@ static void gst_mcastexpert_sink_add(GstMcastExpertSink* self, const gchar* host
       check_destination_family(*d, *family);
     }
   } catch (const Error& e) {
-    refuse_signal(self, "add", host, port, mcastexpert_plugin::describe(e));
+    refuse_signal(self, "add", host, port, plugin::describe(e));
     return;
   }
   std::lock_guard<std::mutex> lock(priv->settings_lock);
@@ -1213,5 +1211,5 @@ static GstStructure* gst_mcastexpert_sink_get_stats(GstMcastExpertSink* self, co
 // --- GstURIHandler (mcast://, shared with the source) ---
 
 static void gst_mcastexpert_sink_uri_handler_init(gpointer g_iface, gpointer) {
-  mcastexpert_plugin::init_uri_handler(g_iface);
+  plugin::init_uri_handler(g_iface);
 }

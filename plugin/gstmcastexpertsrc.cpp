@@ -50,20 +50,18 @@
  */
 #include "gstmcastexpertsrc.h"
 
-#include <gio/gio.h>
-#include <gst/net/gstnetaddressmeta.h>
 #include <time.h>
 
 #include <algorithm>
 #include <atomic>
 #include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "address_list.hpp"
+#include "datagram_buffers.h"
 #include "datagram_pool.h"
 #include "element_common.h"
 #include "error.hpp"
@@ -78,10 +76,10 @@ GST_DEBUG_CATEGORY_STATIC(mcastexpert_src_debug);
 #define GST_CAT_DEFAULT mcastexpert_src_debug
 
 using namespace mcastexpert;
-using mcastexpert_plugin::kLive;
-using mcastexpert_plugin::kReadOnly;
-using mcastexpert_plugin::kReadyOnly;
-using mcastexpert_plugin::ListKind;
+using plugin::kLive;
+using plugin::kReadOnly;
+using plugin::kReadyOnly;
+using plugin::ListKind;
 
 namespace {
 
@@ -90,7 +88,6 @@ constexpr guint kDefaultMtu = 1500;
 constexpr guint kDefaultBatchSize = 64;
 constexpr gboolean kDefaultPreservePacketization = TRUE;
 constexpr gint64 kInterfaceCheckUs = 200000;  // how often a stream that never waits looks for interface changes
-constexpr gsize kMaxPackedBytes = 65536;      // with preserve-packetization=false: the largest buffer made of datagrams
 constexpr guint64 kDefaultTimeout = 0;
 constexpr guint kDefaultRejoinInterval = 0;  // s; off: a network with a querier needs none
 constexpr guint kMaxRejoinInterval = 3600;
@@ -198,7 +195,7 @@ struct Settings {
   gint redundancy = REDUNDANCY_NONE;                                // applied at the next start
   guint redundancy_window_ms = kDefaultRedundancyWindowMs;          // applied at the next start
   gboolean preserve_packetization = kDefaultPreservePacketization;  // applied at the next start
-  mcastexpert_plugin::RefusedValues refused;
+  plugin::RefusedValues refused;
 };
 
 // The open socket and what it resolved to: made at NULL→READY (so port=0 reads back in READY), remade at
@@ -206,8 +203,7 @@ struct Settings {
 struct RunningState {
   std::unique_ptr<MulticastReceiver> receiver;
   SocketSettings opened_with;
-  std::vector<std::string> group_names;     // by group index, for the meta
-  std::map<unsigned, std::string> ifnames;  // by index, for the meta
+  plugin::ReceiveNames names;  // for the receive meta
 
   // With redundancy, from start to stop (set and dropped under state_lock; the streaming thread writes them):
   std::unique_ptr<RtpMerger> merger;
@@ -215,45 +211,23 @@ struct RunningState {
   std::atomic<uint64_t> not_rtp{0};
 };
 
-// A buffer from the pool, its memory mapped, waiting for a datagram.
-struct SpareBuffer {
-  GstBuffer* buffer = nullptr;
-  GstMapInfo map{};
-};
-
 // The streaming thread's own, made at start and dropped whole at stop.
 struct StreamingState {
-  explicit StreamingState(GstBufferPool* p) : pool(p) {}
+  StreamingState(GstBufferPool* pool, size_t batch, bool pack) : buffers(pool, batch, pack, GST_CAT_DEFAULT) {}
   ~StreamingState() {
-    for (auto& spare : spares) {
-      gst_memory_unmap(mcastexpert_plugin::datagram_memory(spare.buffer), &spare.map);
-      gst_buffer_unref(spare.buffer);
-    }
     for (GstBuffer* buf : pending) gst_buffer_unref(buf);
-    if (last_sender != nullptr) g_object_unref(last_sender);
-    gst_buffer_pool_set_active(pool, FALSE);
-    gst_object_unref(pool);
   }
   StreamingState(const StreamingState&) = delete;
   StreamingState& operator=(const StreamingState&) = delete;
 
-  GstBufferPool* pool;
-  LiveSettings live;  // as read at the top of the current batch
-  std::vector<SpareBuffer> spares;
-  std::vector<ReceiveSlot> slots;
-  std::vector<GstBuffer*> ready;          // the buffers of one batch, in order
-  std::vector<size_t> ready_slot;         // by buffer in `ready`: the slot its datagram was read into
-  bool pack = false;                      // preserve-packetization=false
-  std::vector<size_t> order;              // the slots of one batch, in the order their datagrams arrived
-  std::deque<GstBuffer*> pending;         // with num-buffers set: the rest of a batch, one per create()
-  GSocketAddress* last_sender = nullptr;  // reused while the sender stays the same
-  sockaddr_storage last_sender_raw{};
+  plugin::DatagramBuffers buffers;
+  LiveSettings live;               // as read at the top of the current batch
+  std::deque<GstBuffer*> pending;  // with num-buffers set: the rest of a batch, one per create()
   bool last_batch_full = false;
   gint64 last_data_monotonic = 0;          // for the timeout message
   std::vector<gint64> leg_last_monotonic;  // with redundancy: by membership, when it last carried a datagram
-  bool warned_skip = false;
-  gint64 interfaces_checked = 0;  // monotonic µs: when a busy stream last looked for interface changes
-  gint64 next_rejoin = 0;         // monotonic µs: when rejoin-interval next leaves and joins again
+  gint64 interfaces_checked = 0;           // monotonic µs: when a busy stream last looked for interface changes
+  gint64 next_rejoin = 0;                  // monotonic µs: when rejoin-interval next leaves and joins again
 };
 
 }  // namespace
@@ -324,7 +298,7 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * Since: 0.1
    */
-  mcastexpert_plugin::install_list_property(
+  plugin::install_list_property(
       gobject_class, PROP_GROUPS, "groups", "Groups",
       "Comma-separated multicast groups to join (one family), e.g. 239.255.0.1 or ff15::1; each may carry its own "
       ":port and @iface+iface (an IPv6 group also %interface)",
@@ -351,10 +325,10 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * Since: 0.1
    */
-  mcastexpert_plugin::install_list_property(gobject_class, PROP_IFACE, "iface", "Interfaces",
-                                            "Comma-separated interfaces to join on: name, IPv4, IPv6[%scope] or index "
-                                            "(empty = all up, multicast-capable, non-loopback interfaces)",
-                                            ListKind::Interfaces, kReadyOnly);
+  plugin::install_list_property(gobject_class, PROP_IFACE, "iface", "Interfaces",
+                                "Comma-separated interfaces to join on: name, IPv4, IPv6[%scope] or index "
+                                "(empty = all up, multicast-capable, non-loopback interfaces)",
+                                ListKind::Interfaces, kReadyOnly);
   /**
    * GstMcastExpertSrc:sources:
    *
@@ -364,10 +338,9 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * Since: 0.1
    */
-  mcastexpert_plugin::install_list_property(
-      gobject_class, PROP_SOURCES, "sources", "Sources",
-      "Comma-separated sender addresses: join source-specific (SSM) and deliver only theirs", ListKind::Sources,
-      kReadyOnly);
+  plugin::install_list_property(gobject_class, PROP_SOURCES, "sources", "Sources",
+                                "Comma-separated sender addresses: join source-specific (SSM) and deliver only theirs",
+                                ListKind::Sources, kReadyOnly);
   /**
    * GstMcastExpertSrc:block-sources:
    *
@@ -375,9 +348,9 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * Since: 0.1
    */
-  mcastexpert_plugin::install_list_property(gobject_class, PROP_BLOCK_SOURCES, "block-sources", "Blocked sources",
-                                            "Comma-separated sender addresses to exclude from any-source joins",
-                                            ListKind::Sources, kReadyOnly);
+  plugin::install_list_property(gobject_class, PROP_BLOCK_SOURCES, "block-sources", "Blocked sources",
+                                "Comma-separated sender addresses to exclude from any-source joins", ListKind::Sources,
+                                kReadyOnly);
   /**
    * GstMcastExpertSrc:caps:
    *
@@ -709,10 +682,9 @@ static Settings settings_snapshot(McastExpertSrcPrivate* priv) {
 
 // Posts `e` as the element's error, quoting values from `snapshot`. No lock held.
 static void post_error(GstMcastExpertSrc* self, const Error& e, const Settings& snapshot) {
-  mcastexpert_plugin::post_error(
-      GST_ELEMENT(self), e, GST_RESOURCE_ERROR_OPEN_READ,
-      mcastexpert_plugin::snapshot_value_text(G_OBJECT_GET_CLASS(self),
-                                              [&](guint id, GValue* v) { read_setting(snapshot, id, v); }));
+  plugin::post_error(GST_ELEMENT(self), e, GST_RESOURCE_ERROR_OPEN_READ,
+                     plugin::snapshot_value_text(G_OBJECT_GET_CLASS(self),
+                                                 [&](guint id, GValue* v) { read_setting(snapshot, id, v); }));
 }
 
 static void gst_mcastexpert_src_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
@@ -723,11 +695,10 @@ static void gst_mcastexpert_src_set_property(GObject* object, guint prop_id, con
     return;
   }
   Settings& s = priv->settings;
-  const mcastexpert_plugin::SettingsAccess access{priv->settings_lock, s.refused,
-                                                  [&](guint id, GValue* v) { read_setting(s, id, v); },
-                                                  [&](guint id, const GValue* v) { write_setting(s, id, v); }};
-  if (!mcastexpert_plugin::set_element_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, PROP_URI, access))
-    return;
+  const plugin::SettingsAccess access{priv->settings_lock, s.refused,
+                                      [&](guint id, GValue* v) { read_setting(s, id, v); },
+                                      [&](guint id, const GValue* v) { write_setting(s, id, v); }};
+  if (!plugin::set_element_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, PROP_URI, access)) return;
   // The live ones, applied now: the waiting streaming thread measures its timeout again, the pad renegotiates.
   if (prop_id == PROP_TIMEOUT || prop_id == PROP_REJOIN_INTERVAL) priv->recheck.wake();
   if (prop_id == PROP_CAPS) gst_pad_mark_reconfigure(GST_BASE_SRC_PAD(self));
@@ -801,7 +772,7 @@ static void gst_mcastexpert_src_get_property(GObject* object, guint prop_id, GVa
   }
   switch (prop_id) {
     case PROP_STATS: g_value_take_boxed(value, make_stats(priv)); return;
-    case PROP_URI: g_value_set_string(value, mcastexpert_plugin::build_uri(GST_ELEMENT(self)).c_str()); return;
+    case PROP_URI: g_value_set_string(value, plugin::build_uri(GST_ELEMENT(self)).c_str()); return;
     case PROP_PORT: {
       // While a socket is open, the port it is bound to (port=0 asks for any); what the user set otherwise.
       std::lock_guard<std::mutex> lock(priv->state_lock);
@@ -823,7 +794,7 @@ static void gst_mcastexpert_src_get_property(GObject* object, guint prop_id, GVa
 // FALSE when the settings cannot work.
 static gboolean open_receiver(GstMcastExpertSrc* self, const Settings& s) {
   auto* priv = self->priv;
-  if (mcastexpert_plugin::report_refused_value(GST_ELEMENT(self), s.refused)) return FALSE;
+  if (plugin::report_refused_value(GST_ELEMENT(self), s.refused)) return FALSE;
   auto running = std::make_unique<RunningState>();
   ReceiverSettings rs;
   try {
@@ -836,7 +807,7 @@ static gboolean open_receiver(GstMcastExpertSrc* self, const Settings& s) {
     rs.reuse = s.socket.reuse;
     rs.loop = s.socket.loop;
     rs.buffer_size = s.socket.buffer_size;
-    rs.log = mcastexpert_plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
+    rs.log = plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
     running->receiver = std::make_unique<MulticastReceiver>(rs, InterfaceTable::from_system());
   } catch (const Error& e) {
     post_error(self, e, s);
@@ -844,9 +815,9 @@ static gboolean open_receiver(GstMcastExpertSrc* self, const Settings& s) {
   }
   const MulticastReceiver& receiver = *running->receiver;
   running->opened_with = s.socket;
-  for (const auto& g : receiver.groups()) running->group_names.push_back(g.address.to_string());
+  for (const auto& g : receiver.groups()) running->names.groups.push_back(g.address.to_string());
   for (const auto& m : receiver.memberships()) {
-    running->ifnames[m.ifindex] = m.ifname;
+    running->names.ifnames[m.ifindex] = m.ifname;
     GST_INFO_OBJECT(self, "joined %s on %s (index %u)%s", m.group.to_string().c_str(), m.ifname.c_str(), m.ifindex,
                     rs.sources.empty() ? "" : " for the listed sources");
   }
@@ -924,7 +895,7 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
     if (!open_receiver(self, s)) return FALSE;
   }
 
-  GstBufferPool* pool = mcastexpert_plugin::datagram_pool_new();
+  GstBufferPool* pool = plugin::datagram_pool_new();
   GstStructure* config = gst_buffer_pool_get_config(pool);
   gst_buffer_pool_config_set_params(config, nullptr, s.mtu, 0, 0);
   if (!gst_buffer_pool_set_config(pool, config) || !gst_buffer_pool_set_active(pool, TRUE)) {
@@ -936,9 +907,8 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
   // A wake left from before (a timeout set while stopped, an unlock without its unlock_stop) means nothing now.
   priv->stop.clear();
   priv->recheck.clear();
-  auto streaming = std::make_unique<StreamingState>(pool);
+  auto streaming = std::make_unique<StreamingState>(pool, s.batch_size, !s.preserve_packetization);
   streaming->live = s.live;
-  streaming->pack = !s.preserve_packetization;
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
     RunningState& running = *priv->running;
@@ -955,7 +925,6 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
                       s.redundancy_window_ms);
     }
   }
-  streaming->slots.assign(s.batch_size, ReceiveSlot{});
   streaming->last_data_monotonic = g_get_monotonic_time();
   priv->streaming = std::move(streaming);
   return TRUE;
@@ -980,211 +949,6 @@ static gboolean gst_mcastexpert_src_unlock(GstBaseSrc* src) {
 static gboolean gst_mcastexpert_src_unlock_stop(GstBaseSrc* src) {
   GST_MCASTEXPERT_SRC(src)->priv->stop.clear();
   return TRUE;
-}
-
-// The sender's address as a GSocketAddress; the last one is kept, so a stream from one sender costs no allocation.
-static GSocketAddress* sender_address(StreamingState& st, const sockaddr_storage& sender) {
-  const socklen_t len = sender.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-  if (st.last_sender == nullptr || memcmp(&st.last_sender_raw, &sender, len) != 0) {
-    if (st.last_sender != nullptr) g_object_unref(st.last_sender);
-    st.last_sender = g_socket_address_new_from_native(const_cast<sockaddr_storage*>(&sender), len);
-    st.last_sender_raw = sender;
-  }
-  return st.last_sender;
-}
-
-// The metas stay on the pool's buffers (GST_META_FLAG_POOLED) and are rewritten only where a value changed, so a
-// steady stream costs no allocation per datagram.
-static void mark_pooled(GstMeta* meta) {
-  GST_META_FLAGS(meta) = static_cast<GstMetaFlags>(GST_META_FLAGS(meta) | GST_META_FLAG_POOLED);
-}
-
-static void set_sender_meta(StreamingState& st, GstBuffer* buf, const sockaddr_storage& sender) {
-  GSocketAddress* addr = sender_address(st, sender);
-  GstNetAddressMeta* meta = gst_buffer_get_net_address_meta(buf);
-  if (meta == nullptr) {
-    meta = gst_buffer_add_net_address_meta(buf, addr);
-    mark_pooled(&meta->meta);
-  } else if (meta->addr != addr) {
-    g_object_unref(meta->addr);
-    meta->addr = G_SOCKET_ADDRESS(g_object_ref(addr));
-  }
-}
-
-static void set_receive_meta(const RunningState& running, GstBuffer* buf, const ReceiveSlot& slot) {
-  // By API type, not by name: a name look-up takes a global lock and a hash per call.
-  static const GType api = gst_meta_get_info(MCASTEXPERT_RECEIVE_META_NAME)->api;
-  auto* meta = reinterpret_cast<GstCustomMeta*>(gst_buffer_get_meta(buf, api));
-  if (meta == nullptr) {
-    meta = gst_buffer_add_custom_meta(buf, MCASTEXPERT_RECEIVE_META_NAME);
-    if (meta == nullptr) return;
-    mark_pooled(&meta->meta);
-  }
-  // Fields by quark: the string forms intern the name under a global lock on every call.
-  static const GQuark q_group = g_quark_from_static_string("group");
-  static const GQuark q_port = g_quark_from_static_string("port");
-  static const GQuark q_ifindex = g_quark_from_static_string("ifindex");
-  static const GQuark q_ifname = g_quark_from_static_string("ifname");
-  GstStructure* s = gst_custom_meta_get_structure(meta);
-  const std::string& group = running.group_names[slot.group_index];
-  const GValue* old_group = gst_structure_id_get_value(s, q_group);
-  if (old_group == nullptr || group != g_value_get_string(old_group))
-    gst_structure_id_set(s, q_group, G_TYPE_STRING, group.c_str(), nullptr);
-  const GValue* old_index = gst_structure_id_get_value(s, q_ifindex);
-  if (old_index == nullptr || g_value_get_uint(old_index) != slot.ifindex) {
-    const auto it = running.ifnames.find(slot.ifindex);
-    gst_structure_id_set(s, q_ifindex, G_TYPE_UINT, slot.ifindex, q_ifname, G_TYPE_STRING,
-                         it != running.ifnames.end() ? it->second.c_str() : "", nullptr);
-  }
-  const GValue* old_port = gst_structure_id_get_value(s, q_port);
-  if (old_port == nullptr || g_value_get_uint(old_port) != slot.port)
-    gst_structure_id_set(s, q_port, G_TYPE_UINT, static_cast<guint>(slot.port), nullptr);
-}
-
-// The first `len` bytes of a read, in the spare buffer it was read into (taking it). Bytes past the buffer's size
-// (mtu) went to the receiver's overflow area and are copied in: the datagram stays whole.
-static GstBuffer* take_spare(GstMcastExpertSrc* self, SpareBuffer& spare, const ReceiveSlot& slot, size_t len) {
-  GstBuffer* buf = spare.buffer;
-  gst_memory_unmap(mcastexpert_plugin::datagram_memory(buf), &spare.map);
-  spare.buffer = nullptr;
-  if (len <= slot.capacity) {
-    mcastexpert_plugin::datagram_set_size(buf, len);
-    return buf;
-  }
-  const size_t rest = len - slot.capacity;
-  GstMemory* more = gst_allocator_alloc(nullptr, rest, nullptr);
-  GstMapInfo map;
-  gst_memory_map(more, &map, GST_MAP_WRITE);
-  memcpy(map.data, slot.overflow, rest);
-  gst_memory_unmap(more, &map);
-  gst_buffer_append_memory(buf, more);
-  GST_LOG_OBJECT(self, "datagram of %zu bytes is larger than mtu %zu", len, slot.capacity);
-  return buf;
-}
-
-// Bytes [offset, offset + len) of a read that the kernel coalesced (UDP GRO), copied into a buffer of their own.
-static GstBuffer* copy_segment(StreamingState& st, const ReceiveSlot& slot, size_t offset, size_t len) {
-  GstBuffer* buf = nullptr;
-  if (len > slot.capacity || gst_buffer_pool_acquire_buffer(st.pool, &buf, nullptr) != GST_FLOW_OK)
-    buf = gst_buffer_new_allocate(nullptr, len, nullptr);
-  GstMemory* mem = mcastexpert_plugin::datagram_memory(buf);
-  GstMapInfo map;
-  gst_memory_map(mem, &map, GST_MAP_WRITE);
-  slot.copy(offset, len, map.data);
-  gst_memory_unmap(mem, &map);
-  mcastexpert_plugin::datagram_set_size(buf, len);
-  return buf;
-}
-
-// Timestamps and metas for one datagram's buffer, and skip-first-bytes; nullptr when nothing is left of it.
-static GstBuffer* finish_buffer(GstMcastExpertSrc* self, GstBuffer* buf, const ReceiveSlot& slot,
-                                GstClockTime timestamp) {
-  auto* priv = self->priv;
-  StreamingState& st = *priv->streaming;
-  const gint skip = st.live.skip_first_bytes;
-  if (skip > 0) {
-    const size_t size = gst_buffer_get_size(buf);
-    if (static_cast<size_t>(skip) >= size) {
-      if (!st.warned_skip)
-        GST_ELEMENT_WARNING(self, STREAM, DECODE, ("Datagram of %zu bytes is too short to skip %d bytes", size, skip),
-                            ("dropping such datagrams; check skip-first-bytes"));
-      st.warned_skip = true;
-      gst_buffer_unref(buf);
-      return nullptr;
-    }
-    gst_buffer_resize(buf, skip, -1);
-  }
-  GST_BUFFER_PTS(buf) = timestamp;
-  GST_BUFFER_DTS(buf) = timestamp;
-  if (st.live.retrieve_sender_address) {
-    set_sender_meta(st, buf, slot.sender);
-  } else if (GstNetAddressMeta* meta = gst_buffer_get_net_address_meta(buf)) {
-    gst_buffer_remove_meta(buf, &meta->meta);  // a pooled buffer keeps it from when it was on
-  }
-  set_receive_meta(*priv->running, buf, slot);
-  return buf;
-}
-
-// With redundancy: whether the datagram at [offset, offset + len) of a read goes on — the first copy of an RTP
-// packet — or is dropped: a later copy (counted by the merger), or not RTP at all (counted here).
-static bool passes_merge(RunningState& running, const ReceiveSlot& slot, size_t offset, size_t len, int64_t now_ns) {
-  uint8_t head[12];
-  const size_t n = std::min(len, sizeof head);
-  slot.copy(offset, n, head);
-  const RtpHeader rtp = parse_rtp_header(head, n);
-  if (!rtp.valid) {
-    running.not_rtp.fetch_add(1, std::memory_order_relaxed);
-    return false;
-  }
-  return running.merger->judge(rtp, slot.membership, now_ns) == RtpMerger::Decision::Deliver;
-}
-
-// Appends the buffers of one accepted read to `out`: one per datagram, several when the kernel coalesced a burst;
-// with redundancy, only the first copies. A first datagram that does not go on leaves its spare for the next read.
-static void emit_read(GstMcastExpertSrc* self, SpareBuffer& spare, const ReceiveSlot& slot, GstClockTime timestamp,
-                      int64_t now_ns, std::vector<GstBuffer*>& out) {
-  StreamingState& st = *self->priv->streaming;
-  RunningState& running = *self->priv->running;
-  const bool merging = running.merger != nullptr;
-  const size_t segment = slot.segments > 1 ? slot.segment_size : slot.length;
-  const bool keep_first = !merging || passes_merge(running, slot, 0, std::min(segment, slot.length), now_ns);
-  const size_t first = out.size();
-  if (keep_first) out.push_back(nullptr);  // the first datagram's place; its bytes live in the spare, taken last
-  for (size_t k = 1; k < slot.segments; ++k) {
-    const size_t offset = k * segment;
-    const size_t len = std::min(segment, slot.length - offset);
-    if (merging && !passes_merge(running, slot, offset, len, now_ns)) continue;
-    GstBuffer* buf = finish_buffer(self, copy_segment(st, slot, offset, len), slot, timestamp);
-    if (buf != nullptr) out.push_back(buf);
-  }
-  if (!keep_first) return;
-  out[first] = finish_buffer(self, take_spare(self, spare, slot, segment), slot, timestamp);
-  if (out[first] == nullptr) out.erase(out.begin() + static_cast<std::ptrdiff_t>(first));
-}
-
-// --- packed receive (preserve-packetization=false) ---
-
-static bool same_sender(const sockaddr_storage& a, const sockaddr_storage& b) {
-  if (a.ss_family != b.ss_family) return false;
-  const size_t len = a.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-  return memcmp(&a, &b, len) == 0;
-}
-
-// Whether two datagrams belong to one flow: the same group, port, interface and sender.
-static bool same_flow(const ReceiveSlot& a, const ReceiveSlot& b) {
-  return a.group_index == b.group_index && a.port == b.port && a.ifindex == b.ifindex &&
-         same_sender(a.sender, b.sender);
-}
-
-// Joins each run of buffers in `ready` whose datagrams belong to one flow into one buffer (at most kMaxPackedBytes),
-// with the first one's timestamps, flags and metas. The joined datagrams' buffers go back to the pool.
-static void pack_ready(StreamingState& st) {
-  auto& ready = st.ready;
-  size_t out = 0;
-  for (size_t i = 0; i < ready.size();) {
-    gsize total = gst_buffer_get_size(ready[i]);
-    size_t end = i + 1;
-    while (end < ready.size() && same_flow(st.slots[st.ready_slot[i]], st.slots[st.ready_slot[end]]) &&
-           total + gst_buffer_get_size(ready[end]) <= kMaxPackedBytes)
-      total += gst_buffer_get_size(ready[end++]);
-    if (end - i == 1) {
-      ready[out++] = ready[i++];
-      continue;
-    }
-    GstBuffer* packed = gst_buffer_new_allocate(nullptr, total, nullptr);
-    gst_buffer_copy_into(packed, ready[i], GST_BUFFER_COPY_METADATA, 0, -1);
-    GstMapInfo map;
-    gst_buffer_map(packed, &map, GST_MAP_WRITE);
-    gsize at = 0;
-    for (size_t k = i; k < end; ++k) {
-      at += gst_buffer_extract(ready[k], 0, map.data + at, total - at);
-      gst_buffer_unref(ready[k]);
-    }
-    gst_buffer_unmap(packed, &map);
-    ready[out++] = packed;
-    i = end;
-  }
-  ready.resize(out);
 }
 
 // --- legs (with redundancy) ---
@@ -1291,12 +1055,12 @@ static void follow_interfaces(GstMcastExpertSrc* self, MulticastReceiver& receiv
     RunningState& running = *priv->running;
     events = receiver.follow_interfaces(table, running.merger == nullptr);
     for (const auto& m : receiver.memberships())
-      if (m.present) running.ifnames[m.ifindex] = m.ifname;
+      if (m.present) running.names.ifnames[m.ifindex] = m.ifname;
   } catch (const Error& e) {
     GST_WARNING_OBJECT(self, "cannot read the interfaces after a change: %s", e.what());
     return;
   }
-  mcastexpert_plugin::post_interface_events(GST_ELEMENT(self), events, GST_RESOURCE_ERROR_READ);
+  plugin::post_interface_events(GST_ELEMENT(self), events, GST_RESOURCE_ERROR_READ);
 }
 
 // Waits for data, posting the timeout message as it falls due. FLOW_OK when there is something to read.
@@ -1333,115 +1097,99 @@ static GstFlowReturn wait_for_data(GstMcastExpertSrc* self, MulticastReceiver& r
   }
 }
 
+// The clock readings this batch's timestamps come from (one per batch; each datagram's own kernel arrival time
+// places it before them).
+static plugin::BatchClock read_batch_clock(GstMcastExpertSrc* self) {
+  plugin::BatchClock clock;
+  clock.now_monotonic_ns = g_get_monotonic_time() * 1000;
+  if (GstClock* gst_clock = gst_element_get_clock(GST_ELEMENT(self))) {
+    const GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+    const GstClockTime now = gst_clock_get_time(gst_clock);
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    clock.now_realtime_ns = static_cast<gint64>(ts.tv_sec) * GST_SECOND + ts.tv_nsec;
+    clock.now_running = now > base ? now - base : 0;
+    gst_object_unref(gst_clock);
+  }
+  return clock;
+}
+
+// Waits for the next batch (after a full one, more is likely waiting: it reads at once, looking for interface
+// changes and rejoins a few times a second instead). FLOW_OK when there is something to read.
+static GstFlowReturn wait_for_batch(GstMcastExpertSrc* self, MulticastReceiver& receiver) {
+  StreamingState& st = *self->priv->streaming;
+  // Reading on without a wait (full batches, under a flood perhaps all of them rejected, so nothing goes
+  // downstream): the wait is where unlock is seen, so look for it here too, or stopping waits for the flood.
+  if (st.last_batch_full && self->priv->stop.woken()) return GST_FLOW_FLUSHING;
+  if (!st.last_batch_full) return wait_for_data(self, receiver);
+  if (const gint64 now = g_get_monotonic_time(); now - st.interfaces_checked > kInterfaceCheckUs) {
+    st.interfaces_checked = now;
+    if (receiver.interfaces_changed()) follow_interfaces(self, receiver);
+    rejoin_when_due(self, receiver);
+  }
+  return GST_FLOW_OK;
+}
+
+// The buffers of the `n` datagrams just read (possibly none: all rejected, or later copies of a merge).
+static std::vector<GstBuffer*>& make_buffers(GstMcastExpertSrc* self, MulticastReceiver& receiver, size_t n) {
+  StreamingState& st = *self->priv->streaming;
+  RunningState& running = *self->priv->running;
+  const plugin::BatchClock clock = read_batch_clock(self);
+  const gint64 now_us = clock.now_monotonic_ns / 1000;
+  const plugin::BufferSettings settings{st.live.skip_first_bytes, st.live.retrieve_sender_address != FALSE};
+  auto& buffers = st.buffers.make_buffers(n, receiver.last_receive_mixed(), clock, settings, running.names,
+                                          {running.merger.get(), &running.not_rtp},
+                                          [&](size_t leg) { leg_heard(self, leg, now_us); });
+  if (const auto size = st.buffers.take_too_short_for_skip())
+    GST_ELEMENT_WARNING(self, STREAM, DECODE,
+                        ("Datagram of %zu bytes is too short to skip %d bytes", *size, st.live.skip_first_bytes),
+                        ("dropping such datagrams; check skip-first-bytes"));
+  if (running.merger != nullptr) check_legs(self);  // a busy leg must not hide a silent one
+  return buffers;
+}
+
+// Hands a batch's buffers downstream: one as *out, several as a buffer list — or, while num-buffers is set (which
+// counts create() calls), one per call, the rest waiting.
+static void hand_out(GstMcastExpertSrc* self, std::vector<GstBuffer*>& buffers, GstBuffer** out) {
+  StreamingState& st = *self->priv->streaming;
+  if (buffers.size() == 1 || GST_BASE_SRC(self)->num_buffers > 0) {
+    *out = buffers.front();
+    st.pending.insert(st.pending.end(), buffers.begin() + 1, buffers.end());
+    return;
+  }
+  GstBufferList* list = gst_buffer_list_new_sized(static_cast<guint>(buffers.size()));
+  for (GstBuffer* buf : buffers) gst_buffer_list_add(list, buf);
+  gst_base_src_submit_buffer_list(GST_BASE_SRC(self), list);
+  *out = nullptr;
+}
+
 static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** out) {
   auto* self = GST_MCASTEXPERT_SRC(psrc);
   auto* priv = self->priv;
   StreamingState& st = *priv->streaming;
   MulticastReceiver& receiver = *priv->running->receiver;  // stable from start to stop
-  const size_t batch = st.slots.size();
-  // num-buffers counts create() calls: while it is set, hand out one buffer per call, the rest of a batch waiting.
-  const bool one_at_a_time = GST_BASE_SRC(self)->num_buffers > 0;
   if (!st.pending.empty()) {
     *out = st.pending.front();
     st.pending.pop_front();
     return GST_FLOW_OK;
   }
-
   while (true) {
-    // Buffers for a full batch; those a batch did not use wait, mapped, for the next one.
-    while (st.spares.size() < batch) {
-      SpareBuffer spare;
-      if (gst_buffer_pool_acquire_buffer(st.pool, &spare.buffer, nullptr) != GST_FLOW_OK) return GST_FLOW_FLUSHING;
-      gst_memory_map(mcastexpert_plugin::datagram_memory(spare.buffer), &spare.map, GST_MAP_WRITE);
-      st.spares.push_back(spare);
-    }
-    // Reading on without a wait (full batches, under a flood perhaps all of them rejected, so nothing goes
-    // downstream): the wait is where unlock is seen, so look for it here too, or stopping waits for the flood.
-    if (st.last_batch_full && priv->stop.woken()) return GST_FLOW_FLUSHING;
-    // After a full batch more is likely waiting: read at once. Otherwise wait first (one poll per batch).
-    if (!st.last_batch_full) {
-      const GstFlowReturn waited = wait_for_data(self, receiver);
-      if (waited != GST_FLOW_OK) return waited;
-    } else if (const gint64 now = g_get_monotonic_time(); now - st.interfaces_checked > kInterfaceCheckUs) {
-      // Busy reading, never waiting: still follow interface changes, a few times a second.
-      st.interfaces_checked = now;
-      if (receiver.interfaces_changed()) follow_interfaces(self, receiver);
-      rejoin_when_due(self, receiver);
-    }
-
+    if (!st.buffers.prepare_slots()) return GST_FLOW_FLUSHING;
+    if (const GstFlowReturn waited = wait_for_batch(self, receiver); waited != GST_FLOW_OK) return waited;
     refresh_live_settings(priv);
-    for (size_t i = 0; i < batch; ++i) {
-      st.slots[i].data = st.spares[i].map.data;
-      st.slots[i].capacity = st.spares[i].map.size;
-    }
     size_t n;
     try {
-      n = receiver.receive(st.slots.data(), batch);
+      n = receiver.receive(st.buffers.slots(), st.buffers.batch_size());
     } catch (const Error& e) {
       post_error(self, e, settings_snapshot(priv));
       return GST_FLOW_ERROR;
     }
-    st.last_batch_full = n == batch;
+    st.last_batch_full = n == st.buffers.batch_size();
     if (n == 0) continue;
     st.last_data_monotonic = g_get_monotonic_time();
-
-    // One clock reading per batch; each datagram's own kernel arrival time places it before that.
-    GstClockTime now_running = GST_CLOCK_TIME_NONE;
-    gint64 now_realtime = 0;
-    if (GstClock* clock = gst_element_get_clock(GST_ELEMENT(self))) {
-      const GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
-      const GstClockTime now = gst_clock_get_time(clock);
-      timespec ts{};
-      clock_gettime(CLOCK_REALTIME, &ts);
-      now_realtime = static_cast<gint64>(ts.tv_sec) * GST_SECOND + ts.tv_nsec;
-      now_running = now > base ? now - base : 0;
-      gst_object_unref(clock);
-    }
-
-    const gint64 now_us = g_get_monotonic_time();
-    const bool merging = priv->running->merger != nullptr;
-    // Datagrams from several sockets (legs on different ports) go on in the order the kernel received them.
-    auto& order = st.order;
-    order.resize(n);
-    for (size_t i = 0; i < n; ++i) order[i] = i;
-    if (receiver.last_receive_mixed())
-      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        return st.slots[a].arrival_realtime_ns < st.slots[b].arrival_realtime_ns;
-      });
-    auto& ready = st.ready;
-    ready.clear();
-    st.ready_slot.clear();
-    for (const size_t i : order) {
-      const ReceiveSlot& slot = st.slots[i];
-      if (slot.verdict != Verdict::Accepted) continue;
-      if (merging) leg_heard(self, slot.membership, now_us);
-      GstClockTime ts = now_running;
-      if (GST_CLOCK_TIME_IS_VALID(now_running) && slot.arrival_realtime_ns > 0 &&
-          slot.arrival_realtime_ns < now_realtime) {
-        const GstClockTime age = static_cast<GstClockTime>(now_realtime - slot.arrival_realtime_ns);
-        ts = age < now_running ? now_running - age : 0;
-      }
-      emit_read(self, st.spares[i], slot, ts, now_us * 1000, ready);
-      st.ready_slot.resize(ready.size(), i);
-    }
-    // Keep the spares that were not consumed (rejected datagrams, or slots past n), in order.
-    size_t keep = 0;
-    for (auto& spare : st.spares)
-      if (spare.buffer != nullptr) st.spares[keep++] = spare;
-    st.spares.resize(keep);
-    if (merging) check_legs(self);  // a busy leg must not hide a silent one
-    if (ready.empty()) continue;
-    if (st.pack) pack_ready(st);
-
-    if (ready.size() == 1 || one_at_a_time) {
-      *out = ready.front();
-      st.pending.insert(st.pending.end(), ready.begin() + 1, ready.end());
-    } else {
-      GstBufferList* list = gst_buffer_list_new_sized(static_cast<guint>(ready.size()));
-      for (GstBuffer* buf : ready) gst_buffer_list_add(list, buf);
-      gst_base_src_submit_buffer_list(GST_BASE_SRC(self), list);
-      *out = nullptr;
-    }
+    auto& buffers = make_buffers(self, receiver, n);
+    if (buffers.empty()) continue;
+    hand_out(self, buffers, out);
     return GST_FLOW_OK;
   }
 }
@@ -1449,5 +1197,5 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
 // --- GstURIHandler (mcast://, shared with the sink) ---
 
 static void gst_mcastexpert_src_uri_handler_init(gpointer g_iface, gpointer) {
-  mcastexpert_plugin::init_uri_handler(g_iface);
+  plugin::init_uri_handler(g_iface);
 }
