@@ -61,6 +61,7 @@
 #include "frame_timing.hpp"
 #include "interface_table.hpp"
 #include "pacer.hpp"
+#include "send_batch.h"
 #include "sender.hpp"
 #include "waker.hpp"
 
@@ -80,16 +81,13 @@ constexpr gboolean kDefaultLoop = FALSE;
 constexpr gint kDefaultDscp = -1;
 constexpr gint kDefaultBindPort = 0;
 constexpr gint kDefaultBufferSize = 0;
-constexpr gint64 kPersistentFailureUs = G_USEC_PER_SEC;  // nothing sent for this long is worth a warning
-constexpr guint64 kDefaultErrorTimeout = 0;              // never give up: a pulled cable comes back
+constexpr guint64 kDefaultErrorTimeout = 0;  // never give up: a pulled cable comes back
 constexpr guint64 kDefaultMaxRate = 0;
 constexpr guint kDefaultPacingBurst = 16;  // 16 × 1,316 B ≈ 21 KB back to back: well inside a shallow switch buffer
 constexpr guint kMaxPacingBurst = 1024;
 constexpr gboolean kDefaultGso = TRUE;
 constexpr guint64 kMaxMaxRate = G_GUINT64_CONSTANT(1000000000000);  // 1 Tbit/s
-constexpr gint64 kBehindWarningNs = 20 * GST_MSECOND;               // a burst this late means pacing cannot keep up
 constexpr gint64 kInterfaceCheckNs = 50 * GST_MSECOND;  // how often a sending sink looks for interface changes
-constexpr gint64 kCatchUpAfterNs = 150 * GST_USECOND;   // later than this is more than a late wake-up
 
 enum Pacing { PACING_NONE, PACING_SPREAD, PACING_RATE };
 
@@ -149,38 +147,25 @@ struct Settings {
 // The sockets, from start to stop, dropped whole at stop; and what the streaming thread measured, for stats.
 struct RunningState {
   std::shared_ptr<MulticastSender> sender;
-  std::atomic<uint64_t> oversized{0};      // buffers too large for a datagram (the streaming thread counts)
-  std::atomic<uint64_t> send_rate{0};      // bits/s of payload over the last complete second
-  std::atomic<uint64_t> largest_burst{0};  // datagrams sent back to back
-  std::atomic<uint64_t> late_max{0};       // ns a burst left after it was due, at most
-  std::atomic<uint64_t> late_sum{0};       // ... in all, over late_bursts paced bursts
-  std::atomic<uint64_t> late_bursts{0};
+  plugin::SendMeasures measures;
 };
 
-// The streaming thread's own: the batch being built, and what it reported.
+// The streaming thread's own, made at start and dropped whole at stop: the batch being built, and what it
+// reported.
 struct StreamingState {
-  std::vector<iovec> iovecs;
-  std::vector<GstMapInfo> maps;
-  std::vector<GstMemory*> mapped;
-  std::vector<Datagram> datagrams;
-  std::vector<size_t> first_iovec;  // per datagram: where its pieces start in iovecs (which may still grow)
+  plugin::DatagramBatch batch;
   std::vector<SendFailure> failures;
   bool warned_oversize = false;
-  gint64 failing_since = 0;     // monotonic µs of the first render in a row that sent nothing; 0 when sending works
-  bool warned_failing = false;  // the "nothing could be sent" warning is out, the "sending again" info not yet
-  guint64 error_timeout = 0;    // ns, from the settings at start
+  plugin::FailureWatch failure_watch;
+  guint64 error_timeout = 0;                          // ns, from the settings at start
   std::optional<PacingSchedule> schedule;             // with pacing
   FrameTiming frame_timing;                           // with pacing=spread: each batch's share of its frame's time
   GstClockTime frame_duration = GST_CLOCK_TIME_NONE;  // from the caps' framerate
-  std::vector<size_t> sizes;                          // per datagram of the batch, for the schedule
   bool warned_behind = false;
   PreciseWaiter waiter;
-  int64_t last_sent_ns = 0;        // monotonic: when the last paced burst left
-  int64_t last_due_ns = 0;         // and when it was due
   int64_t interfaces_checked = 0;  // monotonic ns: when the sink last looked for interface changes
   bool last_send_failed = false;   // the last batch had sends that failed: look for interface changes at once
-  int64_t rate_window_start = 0;   // monotonic ns
-  uint64_t rate_window_bytes = 0;
+  plugin::RateMeter rate;
 };
 
 }  // namespace
@@ -195,7 +180,7 @@ struct McastExpertSinkPrivate {
   std::mutex state_lock;
   std::unique_ptr<RunningState> running;
 
-  StreamingState streaming;
+  std::unique_ptr<StreamingState> streaming;
 
   // unlock() wakes a send waiting for room in a full socket buffer, without any lock.
   Waker stop;
@@ -605,12 +590,13 @@ static GstStructure* make_stats(McastExpertSinkPrivate* priv) {
     std::lock_guard<std::mutex> lock(priv->state_lock);
     if (const auto& r = priv->running) {
       sender = r->sender;
-      oversized = r->oversized.load(std::memory_order_relaxed);
-      send_rate = r->send_rate.load(std::memory_order_relaxed);
-      largest_burst = r->largest_burst.load(std::memory_order_relaxed);
-      late_max = r->late_max.load(std::memory_order_relaxed);
-      const uint64_t bursts = r->late_bursts.load(std::memory_order_relaxed);
-      late_mean = bursts > 0 ? r->late_sum.load(std::memory_order_relaxed) / bursts : 0;
+      const plugin::SendMeasures& m = r->measures;
+      oversized = m.oversized.load(std::memory_order_relaxed);
+      send_rate = m.send_rate.load(std::memory_order_relaxed);
+      largest_burst = m.largest_burst.load(std::memory_order_relaxed);
+      late_max = m.late_max.load(std::memory_order_relaxed);
+      const uint64_t bursts = m.late_bursts.load(std::memory_order_relaxed);
+      late_mean = bursts > 0 ? m.late_sum.load(std::memory_order_relaxed) / bursts : 0;
     }
   }
   GstStructure* s = gst_structure_new_empty("application/x-mcastexpert-sink-stats");
@@ -758,15 +744,16 @@ static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
         ("Asked for a %d-byte send buffer, got %d: the kernel caps it at net.core.wmem_max", ss.buffer_size, granted),
         ("raise it (sysctl -w net.core.wmem_max=%d), or run with CAP_NET_ADMIN so SO_SNDBUFFORCE works",
          ss.buffer_size));
-  priv->streaming = StreamingState{};
-  priv->streaming.error_timeout = s.error_timeout;
+  auto streaming = std::make_unique<StreamingState>();
+  streaming->error_timeout = s.error_timeout;
   PacingSettings pacing;
   pacing.mode = s.pacing == PACING_SPREAD ? PacingMode::Spread
                 : s.pacing == PACING_RATE ? PacingMode::Rate
                                           : PacingMode::None;
   pacing.max_rate = s.max_rate;
   pacing.burst_max = s.pacing_burst;
-  if (pacing.mode != PacingMode::None) priv->streaming.schedule.emplace(pacing);
+  if (pacing.mode != PacingMode::None) streaming->schedule.emplace(pacing);
+  priv->streaming = std::move(streaming);
   priv->stop.clear();  // an unlock from before this start means nothing now
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
@@ -783,7 +770,7 @@ static gboolean gst_mcastexpert_sink_stop(GstBaseSink* basesink) {
     std::lock_guard<std::mutex> lock(priv->state_lock);
     old = std::move(priv->running);
   }
-  priv->streaming = StreamingState{};
+  priv->streaming.reset();
   return TRUE;
 }
 
@@ -799,131 +786,27 @@ static gboolean gst_mcastexpert_sink_unlock_stop(GstBaseSink* basesink) {
 
 // --- streaming ---
 
-// Adds one buffer as one datagram (its memories as scatter/gather pieces) to the batch being built; false when the
-// buffer is too large for UDP and was left out.
-static bool add_datagram(GstMcastExpertSink* self, GstBuffer* buffer, size_t max_datagram) {
+// Adds one buffer as one datagram to the batch being built; a buffer too large for UDP is left out, counted, and
+// reported once.
+static void add_datagram(GstMcastExpertSink* self, GstBuffer* buffer, size_t max_datagram) {
   auto* priv = self->priv;
-  StreamingState& st = priv->streaming;
-  const size_t size = gst_buffer_get_size(buffer);
-  if (size > max_datagram) {
-    priv->running->oversized.fetch_add(1, std::memory_order_relaxed);
-    if (!st.warned_oversize)
-      GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
-                          ("Dropping a %zu-byte buffer: a UDP datagram holds at most %zu bytes", size, max_datagram),
-                          ("payload smaller (e.g. the payloader's mtu property); later ones are counted in stats "
-                           "(oversized-dropped), not reported again"));
-    st.warned_oversize = true;
-    return false;
-  }
-  Datagram d;
-  d.length = size;
-  st.first_iovec.push_back(st.iovecs.size());
-  const guint n = gst_buffer_n_memory(buffer);
-  for (guint i = 0; i < n; ++i) {
-    GstMemory* mem = gst_buffer_peek_memory(buffer, i);
-    GstMapInfo map;
-    if (!gst_memory_map(mem, &map, GST_MAP_READ)) continue;
-    st.maps.push_back(map);
-    st.mapped.push_back(mem);
-    st.iovecs.push_back({map.data, map.size});
-    ++d.iovcnt;
-  }
-  st.datagrams.push_back(d);
-  return true;
-}
-
-static void raise_to(std::atomic<uint64_t>& value, uint64_t candidate) {
-  uint64_t seen = value.load(std::memory_order_relaxed);
-  while (candidate > seen && !value.compare_exchange_weak(seen, candidate, std::memory_order_relaxed)) {
-  }
-}
-
-// Sends the batch in bursts, each when the schedule says, and records how late they left. Warns once when the
-// sink runs behind (it then sends each burst as soon as the last is out: as fast as it can).
-static SendOutcome send_paced(GstMcastExpertSink* self, GstClockTime duration) {
-  auto* priv = self->priv;
-  StreamingState& st = priv->streaming;
-  RunningState& running = *priv->running;
-  MulticastSender& sender = *running.sender;
-  lower_timer_slack();
-  st.sizes.resize(st.datagrams.size());
-  uint64_t bytes = 0;
-  for (size_t i = 0; i < st.datagrams.size(); ++i) bytes += st.sizes[i] = st.datagrams[i].length;
-  PacingSchedule& schedule = *st.schedule;
-  GST_LOG_OBJECT(self, "pacing %zu datagrams over %" GST_TIME_FORMAT, st.sizes.size(), GST_TIME_ARGS(duration));
-  schedule.plan(st.sizes.data(), st.sizes.size(),
-                GST_CLOCK_TIME_IS_VALID(duration) ? static_cast<int64_t>(duration) : 0, monotonic_ns());
-  const int64_t first_due = schedule.size() > 0 ? schedule.due_ns(0) : 0;
-  const int64_t planned = schedule.busy_until_ns() - first_due;  // what the whole batch was to take
-  SendOutcome total;
-  int64_t worst = 0;
-  for (size_t i = 0; i < schedule.size();) {
-    if (!st.waiter.wait_until(schedule.due_ns(i), priv->stop)) {
-      total.interrupted = true;
-      break;
-    }
-    const int64_t now = monotonic_ns();
-    const int64_t late = std::max<int64_t>(0, now - schedule.due_ns(i));
-    // Late by more than timer jitter (a preemption, a slow send): the rest of the batch is planned again, to catch
-    // up a little faster rather than in one burst, or, hopelessly behind, at once.
-    if (late > kCatchUpAfterNs) schedule.catch_up(i, now, kBehindWarningNs);
-    const Burst b = schedule.burst_at(i);
-    worst = std::max(worst, late);
-    raise_to(running.late_max, static_cast<uint64_t>(late));
-    running.late_sum.fetch_add(static_cast<uint64_t>(late), std::memory_order_relaxed);
-    running.late_bursts.fetch_add(1, std::memory_order_relaxed);
-    raise_to(running.largest_burst, b.count);
-    const SendOutcome o = sender.send(st.datagrams.data() + b.first, b.count, st.failures, priv->stop);
-    total.sent += o.sent;
-    total.failed += o.failed;
-    i += b.count;
-    if (o.interrupted) {
-      total.interrupted = true;
-      break;
-    }
-  }
-  if (total.interrupted) {
-    // A flush or a stop: the rest of the batch is dropped, and what follows starts afresh.
-    st.schedule->reset();
-    st.frame_timing = FrameTiming{};
-    return total;
-  }
-  if (worst > kBehindWarningNs && !st.warned_behind) {
-    const double took = static_cast<double>(std::max<int64_t>(monotonic_ns() - first_due, 1)) / 1e9;
-    const double asked = static_cast<double>(planned) / 1e9;
-    const double achieved = static_cast<double>(bytes) * 8 / took / 1e6;
-    const double wanted = asked > 0 ? static_cast<double>(bytes) * 8 / asked / 1e6 : 0;
+  StreamingState& st = *priv->streaming;
+  if (st.batch.add(buffer, max_datagram)) return;
+  priv->running->measures.oversized.fetch_add(1, std::memory_order_relaxed);
+  if (!st.warned_oversize)
     GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
-                        ("Pacing cannot keep up: %.1f ms behind schedule, sending %.1f Mbit/s where %.1f Mbit/s was "
-                         "asked for; sending as fast as possible",
-                         static_cast<double>(worst) / 1e6, achieved, wanted),
-                        ("the network or this host is slower than the stream (a full send buffer waits); lower the "
-                         "rate, or raise max-rate / pacing-burst; schedule-late-max in stats tells how far behind; "
-                         "reported once"));
-    st.warned_behind = true;
-  }
-  return total;
-}
-
-// Payload bits per second over the last complete second, for stats.
-static void measure_rate(RunningState& running, StreamingState& st, uint64_t bytes, int64_t batch_start) {
-  const int64_t now = monotonic_ns();
-  if (st.rate_window_start == 0) st.rate_window_start = batch_start;
-  st.rate_window_bytes += bytes;
-  const int64_t elapsed = now - st.rate_window_start;
-  if (elapsed < GST_SECOND) return;
-  running.send_rate.store(
-      static_cast<uint64_t>(static_cast<long double>(st.rate_window_bytes) * 8 * GST_SECOND / elapsed),
-      std::memory_order_relaxed);
-  st.rate_window_start = now;
-  st.rate_window_bytes = 0;
+                        ("Dropping a %zu-byte buffer: a UDP datagram holds at most %zu bytes",
+                         gst_buffer_get_size(buffer), max_datagram),
+                        ("payload smaller (e.g. the payloader's mtu property); later ones are counted in stats "
+                         "(oversized-dropped), not reported again"));
+  st.warned_oversize = true;
 }
 
 // A few times a second, while sending: the kernel's interface and address changes are followed (a re-created
 // interface or a new address gets a new socket) and reported. On the streaming thread, which alone sends.
 static void follow_interfaces(GstMcastExpertSink* self) {
   auto* priv = self->priv;
-  StreamingState& st = priv->streaming;
+  StreamingState& st = *priv->streaming;
   const int64_t now = monotonic_ns();
   // While sends fail, at every batch: the change that will mend them (a new address, the interface back) is
   // taken up as soon as the kernel has announced it, not up to kInterfaceCheckNs later.
@@ -939,84 +822,97 @@ static void follow_interfaces(GstMcastExpertSink* self) {
   }
 }
 
+// Sends the batch in bursts as the schedule says; warns once when the sink runs behind (it then sends each burst as
+// soon as the last is out: as fast as it can).
+static SendOutcome send_paced(GstMcastExpertSink* self, GstClockTime duration) {
+  auto* priv = self->priv;
+  StreamingState& st = *priv->streaming;
+  RunningState& running = *priv->running;
+  GST_LOG_OBJECT(self, "pacing %zu datagrams over %" GST_TIME_FORMAT, st.batch.size(), GST_TIME_ARGS(duration));
+  const plugin::PacedSend paced = plugin::send_paced(
+      st.batch, GST_CLOCK_TIME_IS_VALID(duration) ? static_cast<int64_t>(duration) : 0, *st.schedule, st.waiter,
+      priv->stop, running.measures,
+      [&](const Datagram* d, size_t n) { return running.sender->send(d, n, st.failures, priv->stop); });
+  if (paced.outcome.interrupted) {
+    st.frame_timing = FrameTiming{};  // what follows a flush starts afresh
+    return paced.outcome;
+  }
+  if (paced.worst_late_ns > plugin::kBehindWarningNs && !st.warned_behind) {
+    GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
+                        ("Pacing cannot keep up: %.1f ms behind schedule, sending %.1f Mbit/s where %.1f Mbit/s was "
+                         "asked for; sending as fast as possible",
+                         static_cast<double>(paced.worst_late_ns) / 1e6, paced.achieved_mbps(), paced.wanted_mbps()),
+                        ("the network or this host is slower than the stream (a full send buffer waits); lower the "
+                         "rate, or raise max-rate / pacing-burst; schedule-late-max in stats tells how far behind; "
+                         "reported once"));
+    st.warned_behind = true;
+  }
+  return paced.outcome;
+}
+
+// Posts what sending as a whole did: each failed route's warning, and the messages the failure watch says are due.
+// FLOW_ERROR when error-timeout has run out.
+static GstFlowReturn report_sending(GstMcastExpertSink* self, bool failed) {
+  StreamingState& st = *self->priv->streaming;
+  for (const auto& f : st.failures)
+    GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("%s", plugin::describe_send_failure(f).c_str()),
+                        ("the other destinations go on; this one is counted in stats and reported again only if "
+                         "the error changes"));
+  switch (st.failure_watch.after_batch(failed, g_get_monotonic_time(), st.error_timeout)) {
+    case plugin::FailureWatch::Report::None: break;
+    case plugin::FailureWatch::Report::SendingAgain:
+      GST_ELEMENT_INFO(self, RESOURCE, WRITE,
+                       ("Sending again after %.1f s in which nothing could be sent", st.failure_watch.seconds()),
+                       ("Sending again after %.1f s in which nothing could be sent", st.failure_watch.seconds()));
+      break;
+    case plugin::FailureWatch::Report::NothingSentForASecond:
+      GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
+                          ("Nothing could be sent for a second (every destination failed); still trying"),
+                          ("the datagrams meanwhile are dropped and counted in stats (send-errors); an info message "
+                           "follows when sending works again; set error-timeout to stop with an error instead"));
+      break;
+    case plugin::FailureWatch::Report::GiveUp:
+      GST_ELEMENT_ERROR(self, RESOURCE, WRITE,
+                        ("Every destination has failed for %.1f s; nothing can be sent", st.failure_watch.seconds()),
+                        ("error-timeout is %" G_GUINT64_FORMAT " ns; the warnings before this one give each "
+                         "destination's error",
+                         st.error_timeout));
+      return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
+}
+
 // Sends the batch built by add_datagram (at once, or paced over `duration`) and reports what went wrong.
 static GstFlowReturn send_batch(GstMcastExpertSink* self, GstClockTime duration) {
   auto* priv = self->priv;
-  StreamingState& st = priv->streaming;
+  StreamingState& st = *priv->streaming;
   RunningState& running = *priv->running;
   follow_interfaces(self);
-  for (size_t i = 0; i < st.datagrams.size(); ++i) st.datagrams[i].iov = st.iovecs.data() + st.first_iovec[i];
   st.failures.clear();
   SendOutcome outcome;
   bool failed = false;  // something was to be sent, and every send of it failed
-  if (!st.datagrams.empty()) {
-    uint64_t bytes = 0;
-    for (const auto& d : st.datagrams) bytes += d.length;
+  if (!st.batch.empty()) {
+    const uint64_t bytes = st.batch.bytes();
     const int64_t batch_start = monotonic_ns();
     if (st.schedule) {
       outcome = send_paced(self, duration);
     } else {
-      raise_to(running.largest_burst, st.datagrams.size());
-      outcome = running.sender->send(st.datagrams.data(), st.datagrams.size(), st.failures, priv->stop);
+      running.measures.count_burst(st.batch.size());
+      outcome = running.sender->send(st.batch.datagrams(), st.batch.size(), st.failures, priv->stop);
     }
-    if (outcome.sent > 0) measure_rate(running, st, bytes, batch_start);
+    if (outcome.sent > 0) st.rate.add(bytes, batch_start, monotonic_ns(), running.measures.send_rate);
     st.last_send_failed = outcome.failed > 0;
     // No destination at all (all removed) is not a failure: there is nowhere to send, as with multiudpsink.
     failed = outcome.sent == 0 && outcome.failed > 0 && !outcome.interrupted;
   }
-  for (size_t i = 0; i < st.maps.size(); ++i) gst_memory_unmap(st.mapped[i], &st.maps[i]);
-  st.maps.clear();
-  st.mapped.clear();
-  st.iovecs.clear();
-  st.datagrams.clear();
-  st.first_iovec.clear();
+  st.batch.clear();
   if (outcome.interrupted) {
     GST_DEBUG_OBJECT(self,
                      "unlocked while waiting to send (for room, or for the pace); the rest of the batch is "
                      "dropped");
     return GST_FLOW_FLUSHING;
   }
-
-  for (const auto& f : st.failures) {
-    const std::string why = f.source_gone ? " (its source address " + f.source.to_string() + " is no longer on " +
-                                                f.ifname + ": it moves to the interface's new address when one appears)"
-                                          : std::string();
-    GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
-                        ("Sending to %s by %s failed: %s%s", f.destination.to_string().c_str(), f.ifname.c_str(),
-                         g_strerror(f.error), why.c_str()),
-                        ("the other destinations go on; this one is counted in stats and reported again only if "
-                         "the error changes"));
-  }
-  const gint64 now = g_get_monotonic_time();
-  if (!failed) {
-    if (st.warned_failing) {
-      const double seconds = static_cast<double>(now - st.failing_since) / G_USEC_PER_SEC;
-      GST_ELEMENT_INFO(self, RESOURCE, WRITE, ("Sending again after %.1f s in which nothing could be sent", seconds),
-                       ("Sending again after %.1f s in which nothing could be sent", seconds));
-    }
-    st.failing_since = 0;
-    st.warned_failing = false;
-    return GST_FLOW_OK;
-  }
-  if (st.failing_since == 0) st.failing_since = now;
-  const gint64 failing_us = now - st.failing_since;
-  if (st.error_timeout > 0 && static_cast<guint64>(failing_us) * 1000 >= st.error_timeout) {
-    GST_ELEMENT_ERROR(self, RESOURCE, WRITE,
-                      ("Every destination has failed for %.1f s; nothing can be sent",
-                       static_cast<double>(failing_us) / G_USEC_PER_SEC),
-                      ("error-timeout is %" G_GUINT64_FORMAT " ns; the warnings before this one give each "
-                       "destination's error",
-                       st.error_timeout));
-    return GST_FLOW_ERROR;
-  }
-  if (failing_us >= kPersistentFailureUs && !st.warned_failing) {
-    GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
-                        ("Nothing could be sent for a second (every destination failed); still trying"),
-                        ("the datagrams meanwhile are dropped and counted in stats (send-errors); an info message "
-                         "follows when sending works again; set error-timeout to stop with an error instead"));
-    st.warned_failing = true;
-  }
-  return GST_FLOW_OK;
+  return report_sending(self, failed);
 }
 
 // How long a batch whose first buffer is `first` may take to leave, with pacing=spread (see FrameTiming).
@@ -1030,7 +926,7 @@ static GstClockTime batch_duration(StreamingState& st, GstBuffer* first, size_t 
 
 static GstFlowReturn gst_mcastexpert_sink_render(GstBaseSink* basesink, GstBuffer* buffer) {
   auto* self = GST_MCASTEXPERT_SINK(basesink);
-  StreamingState& st = self->priv->streaming;
+  StreamingState& st = *self->priv->streaming;
   const GstClockTime duration = st.schedule ? batch_duration(st, buffer, 1) : GST_CLOCK_TIME_NONE;
   add_datagram(self, buffer, self->priv->running->sender->max_datagram());
   return send_batch(self, duration);
@@ -1038,7 +934,7 @@ static GstFlowReturn gst_mcastexpert_sink_render(GstBaseSink* basesink, GstBuffe
 
 static GstFlowReturn gst_mcastexpert_sink_render_list(GstBaseSink* basesink, GstBufferList* list) {
   auto* self = GST_MCASTEXPERT_SINK(basesink);
-  StreamingState& st = self->priv->streaming;
+  StreamingState& st = *self->priv->streaming;
   const size_t max = self->priv->running->sender->max_datagram();
   const guint n = gst_buffer_list_length(list);
   if (n == 0) return GST_FLOW_OK;
@@ -1049,7 +945,9 @@ static GstFlowReturn gst_mcastexpert_sink_render_list(GstBaseSink* basesink, Gst
 
 // The caps' framerate gives pacing=spread a frame's time when the buffers carry neither durations nor gaps.
 static gboolean gst_mcastexpert_sink_set_caps(GstBaseSink* basesink, GstCaps* caps) {
-  StreamingState& st = GST_MCASTEXPERT_SINK(basesink)->priv->streaming;
+  auto* priv = GST_MCASTEXPERT_SINK(basesink)->priv;
+  if (!priv->streaming) return TRUE;  // caps before start: nothing to pace yet
+  StreamingState& st = *priv->streaming;
   st.frame_duration = GST_CLOCK_TIME_NONE;
   gint num = 0, den = 0;
   if (caps != nullptr && gst_caps_get_size(caps) > 0 &&
