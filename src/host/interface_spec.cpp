@@ -93,11 +93,11 @@ std::vector<NetInterface> resolve_interfaces(const InterfaceTable& table, std::s
                                      [&](const NetInterface& r) { return r.index == iface->index; });
       // Two spellings of one interface: the user meant two networks, or wrote one twice; either way, say so.
       if (seen != resolved.end())
-        throw Error(ErrorKind::InvalidSetting,
-                    "'" + spec + "' and '" + named_by[static_cast<size_t>(seen - resolved.begin())] +
-                        "' both name interface " + iface->name + " (index " + std::to_string(iface->index) + ")",
-                    "name each interface once; for two networks name two interfaces (interfaces here: " +
-                        table.names() + ")");
+        throw Error(
+            ErrorKind::InvalidSetting,
+            "'" + spec + "' and '" + named_by[static_cast<size_t>(seen - resolved.begin())] + "' both name interface " +
+                iface->name + " (index " + std::to_string(iface->index) + ")",
+            "name each interface once; for two networks name two interfaces (interfaces here: " + table.names() + ")");
       resolved.push_back(*iface);
       named_by.push_back(spec);
     }

@@ -162,9 +162,10 @@ std::vector<GroupEntry> parse_group_list(std::string_view text, const GroupListR
           "list groups of one family only, and use a second element for the other family");
     const auto same = std::find(groups.begin(), groups.end(), group);
     if (same != groups.end())
-      bad(entry, same->to_string() == group.to_string() && trim(entry) == same->to_string()
-                     ? std::string("is listed twice")
-                     : "is the same group as '" + same->to_string() + "', listed before it",
+      bad(entry,
+          same->to_string() == group.to_string() && trim(entry) == same->to_string()
+              ? std::string("is listed twice")
+              : "is the same group as '" + same->to_string() + "', listed before it",
           "list each group once (the same group on two networks is two entries: group@eth1,group@eth2)");
     groups.push_back(std::move(group));
   }
@@ -186,9 +187,10 @@ std::vector<IpAddress> parse_source_list(std::string_view text) {
     const auto same =
         std::find_if(sources.begin(), sources.end(), [&](const IpAddress& s) { return s.same_address(addr); });
     if (same != sources.end())
-      bad(entry, addr.to_string() == same->to_string() && entry == same->to_string()
-                     ? std::string("is listed twice")
-                     : "is the same address as '" + same->to_string() + "', listed before it",
+      bad(entry,
+          addr.to_string() == same->to_string() && entry == same->to_string()
+              ? std::string("is listed twice")
+              : "is the same address as '" + same->to_string() + "', listed before it",
           "list each source once");
     sources.push_back(addr);
   }

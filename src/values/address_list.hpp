@@ -45,8 +45,9 @@ GroupEntry parse_group_entry(const std::string& entry, const GroupListRules& rul
 
 // Parses "239.1.2.3, ff15::1, [ff15::2]:5004, 239.1.2.4@eth1+eth2": whitespace around entries is ignored, order is
 // kept. A group listed twice (or written two ways: ff15::1 and FF15:0::1) is an error: a user who typed it twice
-// meant something else, two networks perhaps (group@eth1,group@eth2, which are two entries). Throws Error(InvalidSetting) naming the entry at fault. An empty text
-// gives an empty list: whether that is allowed is the caller's call.
+// meant something else, two networks perhaps (group@eth1,group@eth2, which are two entries). Throws
+// Error(InvalidSetting) naming the entry at fault. An empty text gives an empty list: whether that is allowed is the
+// caller's call.
 std::vector<GroupEntry> parse_group_list(std::string_view text, const GroupListRules& rules = {});
 
 // Parses a list of unicast source addresses (for source-specific joins and exclude lists); same syntax without ports
