@@ -42,6 +42,11 @@ std::string value_text(const GValue* v) {
 
 }  // namespace
 
+std::string string_of(const GValue* value) {
+  const gchar* text = g_value_get_string(value);
+  return text != nullptr ? text : "";
+}
+
 void install_list_property(GObjectClass* klass, guint id, const char* name, const char* nick, const char* blurb,
                            ListKind kind, GParamFlags flags) {
   static const ListKind kinds[] = {ListKind::Groups, ListKind::Destinations, ListKind::Sources, ListKind::Interfaces};

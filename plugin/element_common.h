@@ -28,6 +28,9 @@ constexpr auto kReadOnly = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_S
 // What a list property holds, for checking it when it is set (by a setter, a URI or a signal alike).
 enum class ListKind { Groups, Destinations, Sources, Interfaces };
 
+// A string property's value as a std::string ("" for NULL): how both elements' setters store text.
+std::string string_of(const GValue* value);
+
 // Installs a string property holding a comma-separated list of `kind`.
 void install_list_property(GObjectClass* klass, guint id, const char* name, const char* nick, const char* blurb,
                            ListKind kind, GParamFlags flags);

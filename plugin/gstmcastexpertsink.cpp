@@ -534,9 +534,9 @@ static void read_setting(const Settings& s, guint prop_id, GValue* value) {
 
 static void write_setting(Settings& s, guint prop_id, const GValue* value) {
   switch (prop_id) {
-    case PROP_GROUPS: s.groups = g_value_get_string(value) != nullptr ? g_value_get_string(value) : ""; break;
+    case PROP_GROUPS: s.groups = plugin::string_of(value); break;
     case PROP_PORT: s.port = g_value_get_int(value); break;
-    case PROP_IFACE: s.iface = g_value_get_string(value) != nullptr ? g_value_get_string(value) : ""; break;
+    case PROP_IFACE: s.iface = plugin::string_of(value); break;
     case PROP_TTL: s.ttl = g_value_get_int(value); break;
     case PROP_LOOP: s.loop = g_value_get_boolean(value); break;
     case PROP_QOS_DSCP: s.dscp = g_value_get_int(value); break;
@@ -554,6 +554,13 @@ static void write_setting(Settings& s, guint prop_id, const GValue* value) {
 static Settings settings_snapshot(McastExpertSinkPrivate* priv) {
   std::lock_guard<std::mutex> lock(priv->settings_lock);
   return priv->settings;
+}
+
+// Posts `e` as the element's error, quoting values from `snapshot`. No lock held.
+static void post_error(GstMcastExpertSink* self, const Error& e, const Settings& snapshot) {
+  plugin::post_error(GST_ELEMENT(self), e, GST_RESOURCE_ERROR_OPEN_WRITE,
+                     plugin::snapshot_value_text(G_OBJECT_GET_CLASS(self),
+                                                 [&](guint id, GValue* v) { read_setting(snapshot, id, v); }));
 }
 
 // The running sender, or nullptr; the pointer keeps it alive while the caller uses it.
@@ -731,9 +738,7 @@ static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
     ss.log = plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
     running->sender = std::make_shared<MulticastSender>(ss, InterfaceTable::from_system());
   } catch (const Error& e) {
-    plugin::post_error(
-        GST_ELEMENT(self), e, GST_RESOURCE_ERROR_OPEN_WRITE,
-        plugin::snapshot_value_text(G_OBJECT_GET_CLASS(self), [&](guint id, GValue* v) { read_setting(s, id, v); }));
+    post_error(self, e, s);
     return FALSE;
   }
   report_egresses(self, *running->sender);

@@ -639,18 +639,13 @@ static void read_setting(const Settings& s, guint prop_id, GValue* value) {
   }
 }
 
-static std::string text_of(const GValue* value) {
-  const gchar* text = g_value_get_string(value);
-  return text != nullptr ? text : "";
-}
-
 static void write_setting(Settings& s, guint prop_id, const GValue* value) {
   switch (prop_id) {
-    case PROP_GROUPS: s.socket.groups = text_of(value); break;
+    case PROP_GROUPS: s.socket.groups = plugin::string_of(value); break;
     case PROP_PORT: s.socket.port = g_value_get_int(value); break;
-    case PROP_IFACE: s.socket.iface = text_of(value); break;
-    case PROP_SOURCES: s.socket.sources = text_of(value); break;
-    case PROP_BLOCK_SOURCES: s.socket.block_sources = text_of(value); break;
+    case PROP_IFACE: s.socket.iface = plugin::string_of(value); break;
+    case PROP_SOURCES: s.socket.sources = plugin::string_of(value); break;
+    case PROP_BLOCK_SOURCES: s.socket.block_sources = plugin::string_of(value); break;
     case PROP_CAPS: {
       const GstCaps* caps = gst_value_get_caps(value);
       s.caps.reset(caps != nullptr ? gst_caps_copy(caps) : nullptr);
