@@ -187,6 +187,23 @@ struct PropertyRow {
   std::string needle;  // what the start error must say
 };
 
+// Starts an element (good settings, a port of its own) with `row`'s value set, and returns the error it posted,
+// having checked that it failed and that it starts again once the good value is back.
+std::string start_error_with(const PropertyRow& row, const std::string& where) {
+  GstElement* e = make(row.factory, "mcast://239.255.61.1:" + std::to_string(next_port()) + "?iface=eth0");
+  gchar* old_value = nullptr;
+  g_object_get(e, row.property, &old_value, nullptr);
+  g_object_set(e, row.property, row.value.c_str(), nullptr);
+  std::string error;
+  EXPECT_FALSE(starts(e, error)) << where << " started";
+  g_object_set(e, row.property, old_value, nullptr);
+  std::string again;
+  EXPECT_TRUE(starts(e, again)) << where << ": the good value did not start again: " << again;
+  g_free(old_value);
+  gst_object_unref(e);
+  return error;
+}
+
 TEST(BadInput, EveryStringPropertyRefusesNonsenseAndStartSaysWhy) {
   std::vector<PropertyRow> rows;
   for (const char* f : {"mcastexpertsrc", "mcastexpertsink"}) {
@@ -206,24 +223,13 @@ TEST(BadInput, EveryStringPropertyRefusesNonsenseAndStartSaysWhy) {
 
   for (const auto& row : rows) {
     const std::string where = std::string(row.factory) + " " + row.property + "=\"" + short_text(row.value) + "\"";
-    const std::string good = "mcast://239.255.61.1:" + std::to_string(next_port()) + "?iface=eth0";
-    GstElement* e = make(row.factory, good);
-    gchar* old_value = nullptr;
-    g_object_get(e, row.property, &old_value, nullptr);
-    g_object_set(e, row.property, row.value.c_str(), nullptr);
-    std::string error;
-    EXPECT_FALSE(starts(e, error)) << where << " started";
+    const std::string error = start_error_with(row, where);
     EXPECT_NE(error.find(row.needle), std::string::npos) << where << ": " << short_text(error);
     if (!row.value.empty() && row.value.find_first_not_of(' ') != std::string::npos && row.value.size() < 100) {
       // The value is quoted (a control byte escaped), so the user sees what was refused.
       const std::string printable = row.value.substr(0, row.value.find('\x01'));
       EXPECT_NE(error.find(printable), std::string::npos) << where << ": " << short_text(error);
     }
-    // A good value again: the element works.
-    g_object_set(e, row.property, old_value, nullptr);
-    EXPECT_TRUE(starts(e, error)) << where << ": the good value did not start again: " << error;
-    g_free(old_value);
-    gst_object_unref(e);
   }
 }
 
@@ -316,20 +322,10 @@ TEST(BadInput, ListsRefuseDuplicatesNamingTheValueAndTheFix) {
   };
   for (const auto& row : rows) {
     const std::string where = std::string(row.factory) + " " + row.property + "=\"" + row.value + "\"";
-    const std::string good = "mcast://239.255.63.9:" + std::to_string(next_port()) + "?iface=eth0";
-    GstElement* e = make(row.factory, good);
-    gchar* old_value = nullptr;
-    g_object_get(e, row.property, &old_value, nullptr);
-    g_object_set(e, row.property, row.value.c_str(), nullptr);
-    std::string error;
-    EXPECT_FALSE(starts(e, error)) << where << " started";
+    const std::string error = start_error_with(row, where);
     EXPECT_NE(error.find(row.property), std::string::npos) << where << ": " << error;
     EXPECT_NE(error.find(row.needle), std::string::npos) << where << ": " << error;
     EXPECT_NE(error.find("Fix:"), std::string::npos) << where << ": " << error;
-    g_object_set(e, row.property, old_value, nullptr);
-    EXPECT_TRUE(starts(e, error)) << where << ": the good value did not start again: " << error;
-    g_free(old_value);
-    gst_object_unref(e);
   }
   // The same rule for URIs.
   for (const char* f : {"mcastexpertsrc", "mcastexpertsink"}) {

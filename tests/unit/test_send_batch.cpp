@@ -47,6 +47,30 @@ struct FakeSend {
   }
 };
 
+// A batch of `count` one-byte-or-more datagrams ("0", "1", ...), and the buffers it maps.
+struct NumberedBatch {
+  explicit NumberedBatch(int count) {
+    for (int i = 0; i < count; ++i) {
+      buffers.push_back(buffer_of({std::to_string(i)}));
+      batch.add(buffers.back(), 1472);
+    }
+  }
+  ~NumberedBatch() {
+    batch.clear();
+    for (GstBuffer* b : buffers) gst_buffer_unref(b);
+  }
+  std::vector<GstBuffer*> buffers;
+  DatagramBatch batch;
+};
+
+// A spread schedule with bursts of at most `burst_max`.
+PacingSchedule spread_schedule(size_t burst_max) {
+  PacingSettings settings;
+  settings.mode = PacingMode::Spread;
+  settings.burst_max = burst_max;
+  return PacingSchedule(settings);
+}
+
 }  // namespace
 
 TEST(DatagramBatch, EachBufferIsOneDatagramOfItsMemoriesInOrder) {
@@ -82,16 +106,9 @@ TEST(DatagramBatch, ABufferTooLargeForADatagramIsLeftOut) {
 }
 
 TEST(PacedSend, ABatchGoesInBurstsOfAtMostTheCapEveryDatagramOnceInOrder) {
-  std::vector<GstBuffer*> buffers;
-  DatagramBatch batch;
-  for (int i = 0; i < 40; ++i) {
-    buffers.push_back(buffer_of({std::to_string(i)}));
-    batch.add(buffers.back(), 1472);
-  }
-  PacingSettings settings;
-  settings.mode = PacingMode::Spread;
-  settings.burst_max = 8;
-  PacingSchedule schedule(settings);
+  NumberedBatch numbered(40);
+  DatagramBatch& batch = numbered.batch;
+  PacingSchedule schedule = spread_schedule(8);
   PreciseWaiter waiter;
   Waker stop;
   SendMeasures measures;
@@ -112,21 +129,12 @@ TEST(PacedSend, ABatchGoesInBurstsOfAtMostTheCapEveryDatagramOnceInOrder) {
   EXPECT_LE(measures.largest_burst.load(), 8u);
   EXPECT_GT(paced.planned_ns, 3000000) << "a 4 ms batch is planned over most of its time";
   EXPECT_EQ(paced.bytes, batch.bytes());
-  batch.clear();
-  for (GstBuffer* b : buffers) gst_buffer_unref(b);
 }
 
 TEST(PacedSend, AStopEndsTheBatchAtOnceAndTheScheduleStartsAfresh) {
-  std::vector<GstBuffer*> buffers;
-  DatagramBatch batch;
-  for (int i = 0; i < 20; ++i) {
-    buffers.push_back(buffer_of({"x"}));
-    batch.add(buffers.back(), 1472);
-  }
-  PacingSettings settings;
-  settings.mode = PacingMode::Spread;
-  settings.burst_max = 4;
-  PacingSchedule schedule(settings);
+  NumberedBatch numbered(20);
+  DatagramBatch& batch = numbered.batch;
+  PacingSchedule schedule = spread_schedule(4);
   PreciseWaiter waiter;
   Waker stop;
   SendMeasures measures;
@@ -146,8 +154,6 @@ TEST(PacedSend, AStopEndsTheBatchAtOnceAndTheScheduleStartsAfresh) {
                                        [&](const Datagram* d, size_t n) { return none(d, n); });
   EXPECT_TRUE(stopped.outcome.interrupted);
   EXPECT_TRUE(none.calls.empty());
-  batch.clear();
-  for (GstBuffer* b : buffers) gst_buffer_unref(b);
 }
 
 TEST(RateMeter, ReportsBitsPerSecondOverEachCompleteSecond) {
