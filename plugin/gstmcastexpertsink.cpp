@@ -251,7 +251,8 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    * GstMcastExpertSink:iface:
    *
    * The interfaces to send by, comma-separated: names, IPv4 addresses, IPv6 addresses (with or without `%scope`) or
-   * indexes. Every datagram goes out once on each. An address that two interfaces share is refused as ambiguous.
+   * indexes. Every datagram goes out once on each. An address that two interfaces share is refused as ambiguous, and
+   * so is an interface named twice (also as its name and its index or address).
    * Empty: the interface the routing table picks for each group (an error when there is no route).
    *
    * Since: 0.1
@@ -438,7 +439,8 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
    * Adds a destination, at once when running (by every interface of #GstMcastExpertSink:iface, or by the one the
    * routing table picks), and for every later start. @group is one multicast address of the element's family, as
    * #GstMcastExpertSink:groups takes it but without a port; a destination that is not (unicast, the other family,
-   * a port outside 1–65535) is refused with a warning on the bus, before start as while running.
+   * a port outside 1–65535), or one the element has already (listed in #GstMcastExpertSink:groups or added before),
+   * is refused with a warning on the bus, before start as while running.
    *
    * Since: 0.1
    */

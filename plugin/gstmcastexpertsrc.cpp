@@ -321,7 +321,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    *
    * The interfaces to join on, comma-separated: names (`eth1`), IPv4 addresses, IPv6 addresses with or without
    * `%scope`, or indexes. Every group is joined on every one. Empty: every interface that is up,
-   * multicast-capable, not loopback and has an address of the groups' family.
+   * multicast-capable, not loopback and has an address of the groups' family. An interface named twice (also as
+   * its name and its index or address) is refused at start.
    *
    * Since: 0.1
    */
