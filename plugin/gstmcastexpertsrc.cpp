@@ -68,7 +68,9 @@
 #include "interface_table.hpp"
 #include "receive_meta.h"
 #include "receiver.hpp"
+#include "reception_plan.hpp"
 #include "rtp_merge.hpp"
+#include "sdp_reading.hpp"
 #include "wait_deadline.hpp"
 #include "waker.hpp"
 
@@ -134,6 +136,9 @@ enum {
   PROP_REDUNDANCY,
   PROP_REDUNDANCY_WINDOW,
   PROP_PRESERVE_PACKETIZATION,
+  PROP_SDP,
+  PROP_SDP_FILE,
+  PROP_MEDIA,
   PROP_STATS,
   PROP_URI,
 };
@@ -169,10 +174,14 @@ struct SocketSettings {
   bool buffer_size_set = false;  // asked for by the user (a smaller grant is then worth a warning)
   gboolean reuse = kDefaultReuse;
   gboolean loop = kDefaultLoop;
+  std::string sdp;       // a stream description, as text
+  std::string sdp_file;  // ... or in a file, read at each start
+  std::string media;     // which media description of it
 
   bool operator==(const SocketSettings& o) const {
     return groups == o.groups && port == o.port && iface == o.iface && sources == o.sources &&
-           block_sources == o.block_sources && buffer_size == o.buffer_size && reuse == o.reuse && loop == o.loop;
+           block_sources == o.block_sources && buffer_size == o.buffer_size && reuse == o.reuse && loop == o.loop &&
+           sdp == o.sdp && sdp_file == o.sdp_file && media == o.media;
   }
   bool operator!=(const SocketSettings& o) const { return !(*this == o); }
 };
@@ -204,6 +213,10 @@ struct RunningState {
   std::unique_ptr<MulticastReceiver> receiver;
   SocketSettings opened_with;
   plugin::ReceiveNames names;  // for the receive meta
+  // From sdp / sdp-file: the caps the description gives, and whether its legs are merged (a DUP group).
+  std::string described_text;
+  CapsRef described_caps;
+  bool described_redundancy = false;
 
   // With redundancy, from start to stop (set and dropped under state_lock; the streaming thread writes them):
   std::unique_ptr<RtpMerger> merger;
@@ -475,6 +488,53 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
                            "buffers of up to 64 KiB, for MPEG-TS and other byte streams)",
                            kDefaultPreservePacketization, kReadyOnly));
   /**
+   * GstMcastExpertSrc:sdp:
+   *
+   * A stream description (SDP, RFC 8866) to receive, as text: it sets #GstMcastExpertSrc:groups (its `c=`),
+   * #GstMcastExpertSrc:port (`m=`), #GstMcastExpertSrc:sources and #GstMcastExpertSrc:block-sources (its
+   * `a=source-filter` incl and excl), #GstMcastExpertSrc:caps as sdpdemux makes them (`a=rtpmap`, `a=fmtp`, and every
+   * attribute as an `a-<name>` field, so rtpjitterbuffer's RFC 7273 sync sees `a-ts-refclk` and `a-mediaclk`), and for
+   * an `a=group:DUP` pair both legs, merged as #GstMcastExpertSrc:redundancy=st2022-7 does.
+   * #GstMcastExpertSrc:iface still says where; with a DUP pair, one interface per leg, in leg order, pins each leg to
+   * its own. A property the description sets that is also set to something else is an error at start naming both.
+   * Read at each start; an SDP that cannot be received is an error naming its line, what is wrong and the fix.
+   *
+   * Since: 0.4
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SDP,
+      g_param_spec_string("sdp", "SDP",
+                          "A stream description (SDP text) to receive: sets groups, port, sources and caps (a DUP "
+                          "pair: both legs, merged); iface still says where",
+                          nullptr, kReadyOnly));
+  /**
+   * GstMcastExpertSrc:sdp-file:
+   *
+   * The path of a stream description (SDP) to receive, read at each start: as #GstMcastExpertSrc:sdp (set one or the
+   * other).
+   *
+   * Since: 0.4
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SDP_FILE,
+      g_param_spec_string("sdp-file", "SDP file",
+                          "Path of a stream description (SDP) to receive, read at each start (as sdp)", nullptr,
+                          kReadyOnly));
+  /**
+   * GstMcastExpertSrc:media:
+   *
+   * Which media description of #GstMcastExpertSrc:sdp to receive when it has several: its `a=mid`, its media type
+   * (`audio`, `video`: the first of it), or its index from 0. Empty, the default: the first one (with its DUP
+   * partner).
+   *
+   * Since: 0.4
+   */
+  g_object_class_install_property(gobject_class, PROP_MEDIA,
+                                  g_param_spec_string("media", "Media",
+                                                      "Which media description of the SDP to receive: its mid, type "
+                                                      "(audio, video) or index (empty = the first)",
+                                                      nullptr, kReadyOnly));
+  /**
    * GstMcastExpertSrc:reuse:
    *
    * Let other receivers share the port (SO_REUSEADDR). Every receiver still gets only its own groups, and never a
@@ -630,6 +690,9 @@ static void read_setting(const Settings& s, guint prop_id, GValue* value) {
     case PROP_REJOIN_INTERVAL: g_value_set_uint(value, s.live.rejoin_interval); break;
     case PROP_RETRIEVE_SENDER_ADDRESS: g_value_set_boolean(value, s.live.retrieve_sender_address); break;
     case PROP_PRESERVE_PACKETIZATION: g_value_set_boolean(value, s.preserve_packetization); break;
+    case PROP_SDP: g_value_set_string(value, s.socket.sdp.c_str()); break;
+    case PROP_SDP_FILE: g_value_set_string(value, s.socket.sdp_file.c_str()); break;
+    case PROP_MEDIA: g_value_set_string(value, s.socket.media.c_str()); break;
     case PROP_SKIP_FIRST_BYTES: g_value_set_int(value, s.live.skip_first_bytes); break;
     case PROP_REUSE: g_value_set_boolean(value, s.socket.reuse); break;
     case PROP_LOOP: g_value_set_boolean(value, s.socket.loop); break;
@@ -661,6 +724,9 @@ static void write_setting(Settings& s, guint prop_id, const GValue* value) {
     case PROP_REJOIN_INTERVAL: s.live.rejoin_interval = g_value_get_uint(value); break;
     case PROP_RETRIEVE_SENDER_ADDRESS: s.live.retrieve_sender_address = g_value_get_boolean(value); break;
     case PROP_PRESERVE_PACKETIZATION: s.preserve_packetization = g_value_get_boolean(value); break;
+    case PROP_SDP: s.socket.sdp = plugin::string_of(value); break;
+    case PROP_SDP_FILE: s.socket.sdp_file = plugin::string_of(value); break;
+    case PROP_MEDIA: s.socket.media = plugin::string_of(value); break;
     case PROP_SKIP_FIRST_BYTES: s.live.skip_first_bytes = g_value_get_int(value); break;
     case PROP_REUSE: s.socket.reuse = g_value_get_boolean(value); break;
     case PROP_LOOP: s.socket.loop = g_value_get_boolean(value); break;
@@ -788,13 +854,106 @@ static void gst_mcastexpert_src_get_property(GObject* object, guint prop_id, GVa
 
 // Opens the socket and joins from `s` (NULL→READY, or READY→PAUSED after a change). Posts the error and returns
 // FALSE when the settings cannot work.
-static gboolean open_receiver(GstMcastExpertSrc* self, const Settings& s) {
+// The stream description sdp or sdp-file holds, as text ("" when neither is set). Throws Error naming the property.
+static std::string description_text(const SocketSettings& s) {
+  if (!s.sdp.empty() && !s.sdp_file.empty()) {
+    Error e(ErrorKind::InvalidSetting, "sdp and sdp-file are both set", "set one of them");
+    e.set_setting("sdp-file");
+    throw e;
+  }
+  if (s.sdp_file.empty()) return s.sdp;
+  gchar* contents = nullptr;
+  gsize length = 0;
+  GError* error = nullptr;
+  if (!g_file_get_contents(s.sdp_file.c_str(), &contents, &length, &error)) {
+    Error e(ErrorKind::NotFound, std::string("cannot be read: ") + error->message,
+            "give the path of a readable SDP file (an FFmpeg -sdp_file, a device's .sdp)");
+    g_error_free(error);
+    e.set_setting("sdp-file");
+    throw e;
+  }
+  std::string text(contents, length);
+  g_free(contents);
+  if (text.empty()) {
+    Error e(ErrorKind::InvalidSetting, "is an empty file", "give the path of the stream's SDP file");
+    e.set_setting("sdp-file");
+    throw e;
+  }
+  return text;
+}
+
+// A property the description sets that the user set to something else: an error naming both.
+[[noreturn]] static void conflict(const char* which, const char* property, const std::string& described,
+                                  const std::string& set) {
+  Error e(
+      ErrorKind::InvalidSetting,
+      std::string(which) + " sets " + property + " to '" + described + "', but " + property + " is '" + set + "'",
+      std::string("leave ") + property + " unset (the description sets it), or set it to what the description says");
+  e.set_setting(property);
+  throw e;
+}
+
+static bool same_sources(const std::string& a, const std::string& b) {
+  auto x = parse_source_list(a), y = parse_source_list(b);
+  auto key = [](const IpAddress& i) { return i.to_string(); };
+  std::vector<std::string> kx, ky;
+  std::transform(x.begin(), x.end(), std::back_inserter(kx), key);
+  std::transform(y.begin(), y.end(), std::back_inserter(ky), key);
+  std::sort(kx.begin(), kx.end());
+  std::sort(ky.begin(), ky.end());
+  return kx == ky;
+}
+
+// With sdp or sdp-file: `s` with what the description sets (groups, port, iface per leg, sources, block-sources),
+// its caps and whether its legs merge in `running`. A property set to something else than the description says is
+// an error naming both. Throws Error.
+static Settings apply_description(const Settings& s, RunningState& running) {
+  const std::string text = description_text(s.socket);
+  if (text.empty()) return s;
+  const char* which = s.socket.sdp.empty() ? "sdp-file" : "sdp";
+  running.described_text = text;
+  const StreamDescription d = about_setting(which, [&] { return read_sdp(text, s.socket.media); });
+  const ReceptionPlan plan = about_setting("iface", [&] { return plan_reception(d, s.socket.iface); });
+  Settings out = s;
+  if (!s.socket.groups.empty() && about_setting("groups", [&] {
+                                    return parse_group_list(s.socket.groups, kReceiverGroupRules);
+                                  }) != parse_group_list(plan.groups, kReceiverGroupRules))
+    conflict(which, "groups", plan.groups, s.socket.groups);
+  if (d.legs.size() == 1 && s.socket.port != kDefaultPort && s.socket.port != plan.port)
+    conflict(which, "port", std::to_string(plan.port), std::to_string(s.socket.port));
+  if (!s.socket.sources.empty() &&
+      !about_setting("sources", [&] { return same_sources(s.socket.sources, plan.sources); }))
+    conflict(which, "sources", plan.sources, s.socket.sources);
+  if (!s.socket.block_sources.empty() &&
+      !about_setting("block-sources", [&] { return same_sources(s.socket.block_sources, plan.block_sources); }))
+    conflict(which, "block-sources", plan.block_sources, s.socket.block_sources);
+  GstCaps* caps = gst_caps_from_string(plan.caps.c_str());
+  if (s.caps.get() != nullptr && !gst_caps_is_equal(s.caps.get(), caps)) {
+    gchar* set = gst_caps_to_string(s.caps.get());
+    const std::string set_text = set;
+    g_free(set);
+    gst_caps_unref(caps);
+    conflict(which, "caps", plan.caps, set_text);
+  }
+  running.described_caps.reset(caps);
+  running.described_redundancy = plan.redundant;
+  out.socket.groups = plan.groups;
+  if (d.legs.size() == 1) out.socket.port = plan.port;
+  out.socket.iface = plan.iface;
+  out.socket.sources = plan.sources;
+  out.socket.block_sources = plan.block_sources;
+  return out;
+}
+
+static gboolean open_receiver(GstMcastExpertSrc* self, const Settings& user) {
   auto* priv = self->priv;
-  if (plugin::report_refused_value(GST_ELEMENT(self), s.refused)) return FALSE;
+  if (plugin::report_refused_value(GST_ELEMENT(self), user.refused)) return FALSE;
   auto running = std::make_unique<RunningState>();
   ReceiverSettings rs;
+  Settings s;
   try {
     if (!priv->stop.valid() || !priv->recheck.valid()) throw_system_error("cannot create an eventfd", EMFILE);
+    s = apply_description(user, *running);
     rs.groups = about_setting("groups", [&] { return parse_group_list(s.socket.groups, kReceiverGroupRules); });
     rs.sources = about_setting("sources", [&] { return parse_source_list(s.socket.sources); });
     rs.block_sources = about_setting("block-sources", [&] { return parse_source_list(s.socket.block_sources); });
@@ -806,11 +965,11 @@ static gboolean open_receiver(GstMcastExpertSrc* self, const Settings& s) {
     rs.log = plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
     running->receiver = std::make_unique<MulticastReceiver>(rs, InterfaceTable::from_system());
   } catch (const Error& e) {
-    post_error(self, e, s);
+    post_error(self, e, user);
     return FALSE;
   }
   const MulticastReceiver& receiver = *running->receiver;
-  running->opened_with = s.socket;
+  running->opened_with = user.socket;
   for (const auto& g : receiver.groups()) running->names.groups.push_back(g.address.to_string());
   for (const auto& m : receiver.memberships()) {
     running->names.ifnames[m.ifindex] = m.ifname;
@@ -865,7 +1024,13 @@ static GstCaps* gst_mcastexpert_src_get_caps(GstBaseSrc* src, GstCaps* filter) {
   {
     std::lock_guard<std::mutex> lock(self->priv->settings_lock);
     GstCaps* set = self->priv->settings.caps.get();
-    caps = set != nullptr ? gst_caps_ref(set) : gst_caps_new_any();
+    caps = set != nullptr ? gst_caps_ref(set) : nullptr;
+  }
+  if (caps == nullptr) {
+    // What a stream description gave, while the socket it opened is open.
+    std::lock_guard<std::mutex> lock(self->priv->state_lock);
+    GstCaps* described = self->priv->running ? self->priv->running->described_caps.get() : nullptr;
+    caps = described != nullptr ? gst_caps_ref(described) : gst_caps_new_any();
   }
   if (filter != nullptr) {
     GstCaps* both = gst_caps_intersect_full(filter, caps, GST_CAPS_INTERSECT_FIRST);
@@ -885,6 +1050,15 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
     reopen = !priv->running || priv->running->opened_with != s.socket;
+  }
+  // An sdp-file is read at each start: a description that changed since the socket opened opens it anew.
+  if (!reopen && !s.socket.sdp_file.empty()) {
+    try {
+      std::lock_guard<std::mutex> lock(priv->state_lock);
+      reopen = description_text(s.socket) != priv->running->described_text;
+    } catch (const Error&) {
+      reopen = true;  // open_receiver reports it
+    }
   }
   if (reopen) {
     close_receiver(self);
@@ -911,7 +1085,7 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
     running.merger.reset();
     running.leg_live.reset();
     running.not_rtp = 0;
-    if (s.redundancy == REDUNDANCY_ST2022_7) {
+    if (s.redundancy == REDUNDANCY_ST2022_7 || running.described_redundancy) {
       const size_t legs = running.receiver->memberships().size();
       running.merger = std::make_unique<RtpMerger>(uint64_t{s.redundancy_window_ms} * 1000000, legs);
       running.leg_live = std::make_unique<std::atomic<bool>[]>(legs);

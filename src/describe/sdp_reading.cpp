@@ -68,6 +68,9 @@ SdpLines scan_lines(std::string_view text) {
     if (!shaped || !printable)
       bad_line(l, "is not an SDP line",
                "every line of an SDP is a letter, '=' and a value (v=0, c=IN IP4 239.1.2.3/32)");
+    // RFC 8866 text is UTF-8; other bytes would reach the caps (a-<name> fields), which must stay text.
+    if (!g_utf8_validate(line.data(), static_cast<gssize>(line.size()), nullptr))
+      bad_line({number, line.substr(0, 2) + "..."}, "is not UTF-8 text", "save the SDP as UTF-8");
     if (lines.session.empty() && lines.media.empty() && line != "v=0")
       bad_line(l, "is not 'v=0'", "an SDP starts with the line v=0; is this an SDP file?");
     if (line[0] == 'm')
@@ -284,6 +287,15 @@ StreamDescription read_sdp(std::string_view text, std::string_view selector) {
   d.caps = caps_text;
   g_free(caps_text);
   gst_caps_unref(caps);
+  // An fmtp parameter or attribute name GStreamer cannot hold as a caps field ("a;b", "x^") makes caps that do not
+  // read back: refused, rather than handed downstream half-understood.
+  if (GstCaps* back = gst_caps_from_string(d.caps.c_str()))
+    gst_caps_unref(back);
+  else
+    bad_line(lines.media[chosen].front(),
+             "has a=fmtp parameters or attributes that make no valid caps (" +
+                 (d.caps.size() > 120 ? d.caps.substr(0, 117) + "..." : d.caps) + ")",
+             "write fmtp parameters as name=value; pairs with names of letters, digits and - _ .");
 
   auto either = [&](const char* key) {
     const std::string v = attribute(media, key);

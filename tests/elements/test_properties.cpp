@@ -176,6 +176,9 @@ const std::map<std::string, std::string> kStringValues = {
     {"sources", "10.0.0.1,10.0.0.2"},
     {"block-sources", "10.0.0.3"},
     {"caps", "application/x-rtp"},
+    {"sdp", "v=0"},
+    {"sdp-file", "/tmp/stream.sdp"},
+    {"media", "video"},
 };
 
 // Sets `pspec` on `e` to a valid value other than its default.
