@@ -17,6 +17,9 @@ packages=(
   nftables  # the tool's firewall check, provoked in its lab test
   debhelper dpkg-dev  # the Debian package (scripts/package) and its install test
   clang libclang-rt-14-dev  # the libFuzzer targets (fuzz/run)
+  ffmpeg  # a real peer for stream descriptions: plays the sink's SDP, writes its own (-sdp_file)
+  gstreamer1.0-libav gstreamer1.0-plugins-ugly  # avdec_h264 and x264enc: H.264 through SDPs in the lab tests
+  linuxptp  # ptp4l as the lab's PTP grandmaster, for the sink's RFC 7273 clock lines
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
