@@ -45,6 +45,8 @@
  */
 #include "gstmcastexpertsink.h"
 
+#include <gst/net/gstptpclock.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -63,6 +65,7 @@
 #include "pacer.hpp"
 #include "send_batch.h"
 #include "sender.hpp"
+#include "stream_describer.h"
 #include "waker.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(mcastexpert_sink_debug);
@@ -118,6 +121,9 @@ enum {
   PROP_MAX_RATE,
   PROP_PACING_BURST,
   PROP_GSO,
+  PROP_SDP,
+  PROP_SDP_FILE,
+  PROP_SESSION_NAME,
   PROP_STATS,
   PROP_URI,
 };
@@ -140,6 +146,8 @@ struct Settings {
   guint64 max_rate = kDefaultMaxRate;  // bits/s of UDP payload
   guint pacing_burst = kDefaultPacingBurst;
   gboolean gso = kDefaultGso;
+  std::string sdp_file;            // where the description is written, "" for nowhere
+  std::string session_name;        // s=; "" for the default
   std::vector<Destination> added;  // by the "add" signal, checked when added; kept across restarts
   plugin::RefusedValues refused;
 };
@@ -184,6 +192,12 @@ struct McastExpertSinkPrivate {
 
   // unlock() wakes a send waiting for room in a full socket buffer, without any lock.
   Waker stop;
+
+  // The stream's SDP, for the element's life (its session id stays); and the PTP clock whose grandmaster it names,
+  // watched for a change (set_clock, under the object lock).
+  plugin::StreamDescriber describer;
+  GstClock* ptp_clock = nullptr;
+  gulong grandmaster_handler = 0;
 };
 
 struct _GstMcastExpertSink {
@@ -214,6 +228,10 @@ static void gst_mcastexpert_sink_add(GstMcastExpertSink* self, const gchar* host
 static void gst_mcastexpert_sink_remove(GstMcastExpertSink* self, const gchar* host, gint port);
 static void gst_mcastexpert_sink_clear(GstMcastExpertSink* self);
 static GstStructure* gst_mcastexpert_sink_get_stats(GstMcastExpertSink* self, const gchar* host, gint port);
+static gboolean gst_mcastexpert_sink_set_clock(GstElement* element, GstClock* clock);
+static void describe_now(GstMcastExpertSink* self);
+static void write_sdp_file(GstMcastExpertSink* self, const std::string& text);
+static std::string session_name_of(const Settings& s);
 
 static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
   auto* gobject_class = G_OBJECT_CLASS(klass);
@@ -401,6 +419,52 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
                            "as a capture on this host then shows)",
                            kDefaultGso, kReadyOnly));
   /**
+   * GstMcastExpertSink:sdp:
+   *
+   * The SDP (RFC 8866) of the stream as it is being sent: `o=` with the address the datagrams leave from, `c=` the
+   * group (`/ttl` for IPv4), `m=` the port and payload type, `a=rtpmap` / `a=fmtp` from the negotiated caps (as
+   * GStreamer's SDP library maps them), `a=source-filter: incl` naming the sending address, `a=ptime` and
+   * `a=framecount` measured from the audio packets sent, and with a PTP pipeline clock (#GstPtpClock)
+   * `a=ts-refclk:ptp=IEEE1588-2008:<grandmaster>:<domain>` and `a=mediaclk:direct=<offset>` (RFC 7273) as the
+   * payloader really timestamps. Several destinations are one `m=` each under `a=group:DUP` (RFC 7104). NULL until
+   * caps are known and while stopped, and for a stream that is not RTP (MPEG-TS straight over UDP has no SDP that
+   * players agree on: payload it with rtpmp2tpay). Notified (notify::sdp) at every change, the `o=` version one
+   * higher each time, the session id the same for the element's life.
+   *
+   * Since: 0.4
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SDP,
+      g_param_spec_string("sdp", "SDP",
+                          "The SDP of the stream as sent (NULL until RTP caps are known, while stopped, and for a "
+                          "stream that is not RTP)",
+                          nullptr, kReadOnly));
+  /**
+   * GstMcastExpertSink:sdp-file:
+   *
+   * A path the element writes #GstMcastExpertSink:sdp to each time it changes, whole (a temporary file renamed over
+   * it: a reader never sees half of it). Any state; the next change writes to the new path.
+   *
+   * Since: 0.4
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SDP_FILE,
+      g_param_spec_string("sdp-file", "SDP file", "Write the sdp to this file, whole, each time it changes", nullptr,
+                          plugin::kLive));
+  /**
+   * GstMcastExpertSink:session-name:
+   *
+   * The `s=` line of #GstMcastExpertSink:sdp: what receivers list the stream as. Empty, the default: the host's
+   * name and the first destination ("studio-a 239.255.0.1:5004"), which tells two senders on one host apart.
+   *
+   * Since: 0.4
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SESSION_NAME,
+      g_param_spec_string("session-name", "Session name",
+                          "The SDP's s= line (empty = the host's name and the first destination)", nullptr,
+                          plugin::kLive));
+  /**
    * GstMcastExpertSink:stats:
    *
    * `packets-sent`, `bytes-sent`, `send-errors`, `oversized-dropped`, `buffer-size` (granted), `send-rate`
@@ -493,6 +557,7 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
       "source address set on purpose",
       "mcastexpert developers");
 
+  element_class->set_clock = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_set_clock);
   basesink_class->start = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_start);
   basesink_class->stop = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_stop);
   basesink_class->render = GST_DEBUG_FUNCPTR(gst_mcastexpert_sink_render);
@@ -508,6 +573,10 @@ static void gst_mcastexpert_sink_init(GstMcastExpertSink* self) {
 
 static void gst_mcastexpert_sink_finalize(GObject* object) {
   auto* self = GST_MCASTEXPERT_SINK(object);
+  if (self->priv->ptp_clock != nullptr) {
+    g_signal_handler_disconnect(self->priv->ptp_clock, self->priv->grandmaster_handler);
+    gst_object_unref(self->priv->ptp_clock);
+  }
   delete self->priv;
   self->priv = nullptr;
   G_OBJECT_CLASS(gst_mcastexpert_sink_parent_class)->finalize(object);
@@ -530,6 +599,8 @@ static void read_setting(const Settings& s, guint prop_id, GValue* value) {
     case PROP_MAX_RATE: g_value_set_uint64(value, s.max_rate); break;
     case PROP_PACING_BURST: g_value_set_uint(value, s.pacing_burst); break;
     case PROP_GSO: g_value_set_boolean(value, s.gso); break;
+    case PROP_SDP_FILE: g_value_set_string(value, s.sdp_file.c_str()); break;
+    case PROP_SESSION_NAME: g_value_set_string(value, s.session_name.c_str()); break;
     default: break;
   }
 }
@@ -549,6 +620,8 @@ static void write_setting(Settings& s, guint prop_id, const GValue* value) {
     case PROP_MAX_RATE: s.max_rate = g_value_get_uint64(value); break;
     case PROP_PACING_BURST: s.pacing_burst = g_value_get_uint(value); break;
     case PROP_GSO: s.gso = g_value_get_boolean(value); break;
+    case PROP_SDP_FILE: s.sdp_file = plugin::string_of(value); break;
+    case PROP_SESSION_NAME: s.session_name = plugin::string_of(value); break;
     default: break;
   }
 }
@@ -571,10 +644,117 @@ static std::shared_ptr<MulticastSender> running_sender(McastExpertSinkPrivate* p
   return priv->running ? priv->running->sender : nullptr;
 }
 
+// --- the stream's description ---
+
+// The s= line: what the user set, else the host's name and the first destination, which tells two senders on one
+// host apart.
+static std::string session_name_of(const Settings& s) {
+  if (!s.session_name.empty()) return s.session_name;
+  std::string first;
+  try {
+    const auto all = destinations_of(parse_group_list(s.groups, kDestinationRules), static_cast<uint16_t>(s.port));
+    if (!all.empty())
+      first = " " + Destination{all.front().group, all.front().port, {}}.to_string();
+    else if (!s.added.empty())
+      first = " " + Destination{s.added.front().group, s.added.front().port, {}}.to_string();
+  } catch (const Error&) {
+    // refused groups: the name goes without a destination
+  }
+  return std::string(g_get_host_name()) + first;
+}
+
+// The running destinations as the description's legs: each with the addresses its datagrams leave from.
+static std::vector<SentLeg> sent_legs(const MulticastSender& sender, int ttl) {
+  const auto egresses = sender.egresses();
+  std::vector<SentLeg> legs;
+  for (const auto& route : sender.route_stats()) {
+    const Destination target{route.destination.group, route.destination.port, {}};
+    auto leg = std::find_if(legs.begin(), legs.end(), [&](const SentLeg& l) {
+      return l.group.same_address(target.group) && l.port == target.port;
+    });
+    if (leg == legs.end()) leg = legs.insert(legs.end(), SentLeg{target.group, target.port, ttl, {}});
+    for (const auto& e : egresses)
+      if (e.iface.name == route.ifname && std::none_of(leg->sources.begin(), leg->sources.end(),
+                                                       [&](const IpAddress& a) { return a.same_address(e.source); }))
+        leg->sources.push_back(e.source);
+  }
+  return legs;
+}
+
+// The PTP grandmaster the pipeline clock follows, nullopt when it is no PTP clock (or has none yet).
+static std::optional<PtpReference> ptp_reference(GstMcastExpertSink* self) {
+  GstClock* clock = gst_element_get_clock(GST_ELEMENT(self));
+  std::optional<PtpReference> ref;
+  if (clock != nullptr && GST_IS_PTP_CLOCK(clock)) {
+    guint64 grandmaster = 0;
+    guint domain = 0;
+    g_object_get(clock, "grandmaster-clock-id", &grandmaster, "domain", &domain, nullptr);
+    if (grandmaster != 0) ref = PtpReference{grandmaster, domain};
+  }
+  if (clock != nullptr) gst_object_unref(clock);
+  return ref;
+}
+
+// Writes the description to sdp-file, if one is set; a failure is a warning naming the path.
+static void write_sdp_file(GstMcastExpertSink* self, const std::string& text) {
+  const std::string path = settings_snapshot(self->priv).sdp_file;
+  if (path.empty() || text.empty()) return;
+  std::string error;
+  if (!plugin::write_file_whole(path, text, error))
+    GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
+                        ("Cannot write the SDP to sdp-file '%s': %s", path.c_str(), error.c_str()),
+                        ("the sdp property still has it; give a path in a writable folder"));
+}
+
+// Describes the stream as it is now; when the description changed, notifies sdp and writes sdp-file. No lock held
+// by the caller.
+static void describe_now(GstMcastExpertSink* self) {
+  auto* priv = self->priv;
+  const Settings s = settings_snapshot(priv);
+  const auto sender = running_sender(priv);
+  const auto changed = priv->describer.describe(sender ? sent_legs(*sender, s.ttl) : std::vector<SentLeg>{},
+                                                session_name_of(s), ptp_reference(self));
+  if (!changed) return;
+  if (changed->empty())
+    GST_INFO_OBJECT(self, "no SDP: %s", priv->describer.why_none().c_str());
+  else
+    GST_INFO_OBJECT(self, "SDP now:\n%s", changed->c_str());
+  write_sdp_file(self, *changed);
+  g_object_notify(G_OBJECT(self), "sdp");
+}
+
+// A PTP clock's grandmaster changed: receivers must hear of the new one (RFC 7273 ts-refclk).
+static void on_grandmaster_changed(GObject*, GParamSpec*, gpointer self) {
+  describe_now(GST_MCASTEXPERT_SINK(self));
+}
+
+// The pipeline's clock: a PTP clock is watched for a new grandmaster, and the description says which clock it is.
+static gboolean gst_mcastexpert_sink_set_clock(GstElement* element, GstClock* clock) {
+  auto* self = GST_MCASTEXPERT_SINK(element);
+  auto* priv = self->priv;
+  {
+    GST_OBJECT_LOCK(self);
+    if (priv->ptp_clock != nullptr) {
+      g_signal_handler_disconnect(priv->ptp_clock, priv->grandmaster_handler);
+      gst_object_unref(priv->ptp_clock);
+      priv->ptp_clock = nullptr;
+    }
+    if (clock != nullptr && GST_IS_PTP_CLOCK(clock)) {
+      priv->ptp_clock = GST_CLOCK(gst_object_ref(clock));
+      priv->grandmaster_handler =
+          g_signal_connect(clock, "notify::grandmaster-clock-id", G_CALLBACK(on_grandmaster_changed), self);
+    }
+    GST_OBJECT_UNLOCK(self);
+  }
+  const gboolean ret = GST_ELEMENT_CLASS(gst_mcastexpert_sink_parent_class)->set_clock(element, clock);
+  describe_now(self);
+  return ret;
+}
+
 static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
   auto* self = GST_MCASTEXPERT_SINK(object);
   auto* priv = self->priv;
-  if (prop_id == PROP_0 || prop_id > PROP_URI || prop_id == PROP_STATS) {
+  if (prop_id == PROP_0 || prop_id > PROP_URI || prop_id == PROP_STATS || prop_id == PROP_SDP) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     return;
   }
@@ -582,7 +762,10 @@ static void gst_mcastexpert_sink_set_property(GObject* object, guint prop_id, co
   const plugin::SettingsAccess access{priv->settings_lock, s.refused,
                                       [&](guint id, GValue* v) { read_setting(s, id, v); },
                                       [&](guint id, const GValue* v) { write_setting(s, id, v); }};
-  plugin::set_element_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, PROP_URI, access);
+  if (!plugin::set_element_property(GST_ELEMENT(self), GST_CAT_DEFAULT, pspec, value, PROP_URI, access)) return;
+  // The live ones, applied now: a new name is a new description, a new path gets the current one.
+  if (prop_id == PROP_SESSION_NAME) describe_now(self);
+  if (prop_id == PROP_SDP_FILE) write_sdp_file(self, priv->describer.text());
 }
 
 static GValue stats_entry(GstStructure* s) {
@@ -656,6 +839,12 @@ static void gst_mcastexpert_sink_get_property(GObject* object, guint prop_id, GV
   switch (prop_id) {
     case PROP_STATS: g_value_take_boxed(value, make_stats(priv)); return;
     case PROP_URI: g_value_set_string(value, plugin::build_uri(GST_ELEMENT(self)).c_str()); return;
+    case PROP_SDP: {
+      const std::string text = priv->describer.text();
+      g_value_set_string(value, text.empty() ? nullptr : text.c_str());
+      return;
+    }
+    case PROP_SESSION_NAME: g_value_set_string(value, session_name_of(settings_snapshot(priv)).c_str()); return;
     case PROP_BIND_PORT:
       // While running, the port bound (bind-port=0 asks for any); what the user set otherwise.
       if (const auto sender = running_sender(priv)) {
@@ -767,6 +956,7 @@ static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
     priv->running = std::move(running);
   }
   if (s.bind_port == 0) g_object_notify(G_OBJECT(self), "bind-port");  // reads the port bound now
+  describe_now(self);  // caps kept from before a restart describe the stream at once
   return TRUE;
 }
 
@@ -778,6 +968,9 @@ static gboolean gst_mcastexpert_sink_stop(GstBaseSink* basesink) {
     old = std::move(priv->running);
   }
   priv->streaming.reset();
+  const bool described = !priv->describer.text().empty();
+  priv->describer.stop();
+  if (described) g_object_notify(G_OBJECT(basesink), "sdp");
   return TRUE;
 }
 
@@ -931,9 +1124,28 @@ static GstClockTime batch_duration(StreamingState& st, GstBuffer* first, size_t 
   return spread > 0 ? static_cast<GstClockTime>(spread) : GST_CLOCK_TIME_NONE;
 }
 
+// The description's measurements from the packets about to leave: every one for audio (the packet time), the first
+// of a batch otherwise (the media clock offset). A change describes the stream again.
+static void measure_packets(GstMcastExpertSink* self, GstBuffer* const* buffers, guint n) {
+  auto* priv = self->priv;
+  const GstSegment& segment = GST_BASE_SINK(self)->segment;
+  const GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+  const guint count = priv->describer.audio() ? n : std::min(n, 1u);
+  bool changed = false;
+  for (guint i = 0; i < count; ++i) {
+    const GstClockTime pts = GST_BUFFER_PTS(buffers[i]);
+    const GstClockTime running = GST_CLOCK_TIME_IS_VALID(pts)
+                                     ? gst_segment_to_running_time(&segment, GST_FORMAT_TIME, pts)
+                                     : GST_CLOCK_TIME_NONE;
+    changed |= priv->describer.measure(buffers[i], running, base);
+  }
+  if (changed) describe_now(self);
+}
+
 static GstFlowReturn gst_mcastexpert_sink_render(GstBaseSink* basesink, GstBuffer* buffer) {
   auto* self = GST_MCASTEXPERT_SINK(basesink);
   StreamingState& st = *self->priv->streaming;
+  measure_packets(self, &buffer, 1);
   const GstClockTime duration = st.schedule ? batch_duration(st, buffer, 1) : GST_CLOCK_TIME_NONE;
   add_datagram(self, buffer, self->priv->running->sender->max_datagram());
   return send_batch(self, duration);
@@ -946,13 +1158,25 @@ static GstFlowReturn gst_mcastexpert_sink_render_list(GstBaseSink* basesink, Gst
   const guint n = gst_buffer_list_length(list);
   if (n == 0) return GST_FLOW_OK;
   const GstClockTime duration = st.schedule ? batch_duration(st, gst_buffer_list_get(list, 0), n) : GST_CLOCK_TIME_NONE;
+  GstBuffer* first = gst_buffer_list_get(list, 0);
+  if (self->priv->describer.audio()) {
+    for (guint i = 0; i < n; ++i) {
+      GstBuffer* b = gst_buffer_list_get(list, i);
+      measure_packets(self, &b, 1);
+    }
+  } else {
+    measure_packets(self, &first, 1);
+  }
   for (guint i = 0; i < n; ++i) add_datagram(self, gst_buffer_list_get(list, i), max);
   return send_batch(self, duration);
 }
 
 // The caps' framerate gives pacing=spread a frame's time when the buffers carry neither durations nor gaps.
 static gboolean gst_mcastexpert_sink_set_caps(GstBaseSink* basesink, GstCaps* caps) {
-  auto* priv = GST_MCASTEXPERT_SINK(basesink)->priv;
+  auto* self = GST_MCASTEXPERT_SINK(basesink);
+  auto* priv = self->priv;
+  priv->describer.set_caps(caps);
+  describe_now(self);
   if (!priv->streaming) return TRUE;  // caps before start: nothing to pace yet
   StreamingState& st = *priv->streaming;
   st.frame_duration = GST_CLOCK_TIME_NONE;
@@ -1045,6 +1269,7 @@ static void gst_mcastexpert_sink_add(GstMcastExpertSink* self, const gchar* host
   auto& added = priv->settings.added;
   if (std::find(added.begin(), added.end(), *d) == added.end()) added.push_back(*d);
   GST_INFO_OBJECT(self, "added destination %s", d->to_string().c_str());
+  describe_now(self);
 }
 
 static void gst_mcastexpert_sink_remove(GstMcastExpertSink* self, const gchar* host, gint port) {
@@ -1065,6 +1290,7 @@ static void gst_mcastexpert_sink_remove(GstMcastExpertSink* self, const gchar* h
   }
   if (removed_running || was_added) {
     GST_INFO_OBJECT(self, "removed destination %s", d->to_string().c_str());
+    describe_now(self);
   } else if (listed) {
     refuse_signal(self, "remove", host, port,
                   d->to_string() +
@@ -1081,6 +1307,7 @@ static void gst_mcastexpert_sink_clear(GstMcastExpertSink* self) {
   std::lock_guard<std::mutex> lock(priv->settings_lock);
   priv->settings.added.clear();
   GST_INFO_OBJECT(self, "cleared all destinations");
+  describe_now(self);
 }
 
 static GstStructure* gst_mcastexpert_sink_get_stats(GstMcastExpertSink* self, const gchar* host, gint port) {
