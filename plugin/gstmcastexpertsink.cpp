@@ -1265,11 +1265,13 @@ static void gst_mcastexpert_sink_add(GstMcastExpertSink* self, const gchar* host
     refuse_signal(self, "add", host, port, plugin::describe(e));
     return;
   }
-  std::lock_guard<std::mutex> lock(priv->settings_lock);
-  auto& added = priv->settings.added;
-  if (std::find(added.begin(), added.end(), *d) == added.end()) added.push_back(*d);
+  {
+    std::lock_guard<std::mutex> lock(priv->settings_lock);
+    auto& added = priv->settings.added;
+    if (std::find(added.begin(), added.end(), *d) == added.end()) added.push_back(*d);
+  }
   GST_INFO_OBJECT(self, "added destination %s", d->to_string().c_str());
-  describe_now(self);
+  describe_now(self);  // no lock held: it takes them
 }
 
 static void gst_mcastexpert_sink_remove(GstMcastExpertSink* self, const gchar* host, gint port) {
@@ -1304,8 +1306,10 @@ static void gst_mcastexpert_sink_remove(GstMcastExpertSink* self, const gchar* h
 static void gst_mcastexpert_sink_clear(GstMcastExpertSink* self) {
   auto* priv = self->priv;
   if (const auto sender = running_sender(priv)) sender->clear_destinations();
-  std::lock_guard<std::mutex> lock(priv->settings_lock);
-  priv->settings.added.clear();
+  {
+    std::lock_guard<std::mutex> lock(priv->settings_lock);
+    priv->settings.added.clear();
+  }
   GST_INFO_OBJECT(self, "cleared all destinations");
   describe_now(self);
 }
