@@ -2,8 +2,11 @@
 // where txa receives): the SDP's lines and their order, measured packet time, updates with a higher version and the
 // same session, the file written whole, a DUP pair, IPv6, a stream that is not RTP — and the description played by
 // software nobody here wrote: FFmpeg and GStreamer's sdpdemux decode audio (L24), raw video and H.264 from it.
+#include <arpa/inet.h>
+#include <gst/net/gstptpclock.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -70,6 +73,43 @@ int count_notifies(GstElement* sink, std::atomic<int>& count) {
       sink, "notify::sdp", G_CALLBACK(+[](GObject*, GParamSpec*, gpointer c) { ++*static_cast<std::atomic<int>*>(c); }),
       &count));
 }
+
+// "7A-A7-BA-FF-FE-E1-BD-6E", as ts-refclk writes a clock identity.
+std::string eui64(uint64_t id) {
+  char text[24];
+  std::snprintf(text, sizeof text, "%02X-%02X-%02X-%02X-%02X-%02X-%02X-%02X", unsigned(id >> 56 & 0xff),
+                unsigned(id >> 48 & 0xff), unsigned(id >> 40 & 0xff), unsigned(id >> 32 & 0xff),
+                unsigned(id >> 24 & 0xff), unsigned(id >> 16 & 0xff), unsigned(id >> 8 & 0xff), unsigned(id & 0xff));
+  return text;
+}
+
+// ptp4l (linuxptp) as the lab's PTP grandmaster on `host` eth0, with software timestamps; stopped when it goes.
+class PtpGrandmaster {
+ public:
+  explicit PtpGrandmaster(const std::string& host) : host_(host), pidfile_(temp_path("ptp4l.pid")) {
+    run_in(host, "ptp4l -i eth0 -S -q >/dev/null 2>&1 & echo $! > " + pidfile_);
+  }
+  ~PtpGrandmaster() {
+    try {
+      run_in(host_, "kill $(cat " + pidfile_ + ") 2>/dev/null; rm -f " + pidfile_);
+    } catch (...) {
+    }
+  }
+  // Its clock identity, the EUI-64 made of eth0's MAC (what ptp4l announces).
+  uint64_t clock_identity() const {
+    lab::InHost in(host_);
+    const std::string out = run_output("ip -o link show eth0");
+    unsigned m[6] = {};
+    const auto at = out.find("link/ether ") + 11;
+    if (std::sscanf(out.c_str() + at, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) return 0;
+    return (uint64_t{m[0]} << 56) | (uint64_t{m[1]} << 48) | (uint64_t{m[2]} << 40) | (uint64_t{0xff} << 32) |
+           (uint64_t{0xfe} << 24) | (uint64_t{m[3]} << 16) | (uint64_t{m[4]} << 8) | m[5];
+  }
+
+ private:
+  std::string host_;
+  std::string pidfile_;
+};
 
 }  // namespace
 
@@ -181,6 +221,44 @@ TEST(SinkSdp, AStreamThatIsNotRtpHasNoSdp) {
   ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(sdp_of(p.by_name("sink")), "");
+}
+
+TEST(SinkSdp, WithAPtpClockItNamesTheGrandmasterAndAMediaClockOffsetThatHolds) {
+  PtpGrandmaster grandmaster("txa");
+  {
+    lab::InHost in("rx");  // the PTP helper process GStreamer starts listens on rx
+    const gchar* interfaces[] = {"eth0", nullptr};
+    ASSERT_TRUE(gst_ptp_init(GST_PTP_CLOCK_ID_NONE, const_cast<gchar**>(interfaces)));
+  }
+  GstClock* clock = gst_ptp_clock_new("lab-ptp", 0);
+  ASSERT_TRUE(gst_clock_wait_for_sync(clock, 30 * GST_SECOND)) << "no PTP sync from ptp4l within 30 s";
+  // A receiver on rx itself (loop=true) reads the RTP timestamps as they arrive.
+  RawReceiver rx("rx", "239.66.4.1", 5030, I("RX_ETH0_INDEX"));
+  Pipeline p(kAes67Audio + "mcastexpertsink name=sink sync=true loop=true groups=239.66.4.1:5030 iface=eth0");
+  gst_pipeline_use_clock(GST_PIPELINE(p.get()), clock);
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
+  const std::string sdp = wait_for_sdp(p.by_name("sink"), "a=mediaclk");
+  ASSERT_FALSE(sdp.empty()) << sdp_of(p.by_name("sink"));
+  const std::string refclk = "a=ts-refclk:ptp=IEEE1588-2008:" + eui64(grandmaster.clock_identity()) + ":0";
+  EXPECT_NE(sdp.find(refclk + "\r\n"), std::string::npos) << "wanted " << refclk << " in\n" << sdp;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(sdp, m, std::regex("a=mediaclk:direct=(\\d+)\r\n"))) << sdp;
+  const uint32_t direct = static_cast<uint32_t>(std::stoul(m[1]));
+  // RFC 7273: RTP timestamp = PTP time x 48,000 (mod 2^32) + direct. A packet's timestamp, against the PTP clock
+  // when it arrives here, is off by no more than the pipeline's latency (well under 200 ms = 9,600 samples).
+  for (int i = 0; i < 3; ++i) {
+    const auto got = rx.receive(2000ms);
+    ASSERT_TRUE(got.has_value());
+    const GstClockTime now = gst_clock_get_time(clock);
+    uint32_t ts = 0;
+    std::memcpy(&ts, got->payload.data() + 4, 4);
+    const auto media_clock = static_cast<uint32_t>(gst_util_uint64_scale(now, 48000, GST_SECOND));
+    const auto off = static_cast<int32_t>(media_clock + direct - ntohl(ts));
+    EXPECT_GE(off, 0) << "a packet stamped ahead of the PTP clock";
+    EXPECT_LT(off, 9600) << "the offset does not hold: " << off << " samples";
+  }
+  p.set_state("rx", GST_STATE_NULL);
+  gst_object_unref(clock);
 }
 
 // Software nobody here wrote plays the sink's SDP file on txa: FFmpeg decodes, sdpdemux depayloads and decodes.
