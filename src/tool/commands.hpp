@@ -20,5 +20,6 @@ extern const Command kRouteCommand;
 extern const Command kDoctorCommand;
 extern const Command kSendCommand;
 extern const Command kRecvCommand;
+extern const Command kSdpCommand;
 
 }  // namespace mcastexpert::tool

@@ -13,7 +13,8 @@ namespace {
 
 using namespace mcastexpert::tool;
 
-const Command* const kCommands[] = {&kIfacesCommand, &kRouteCommand, &kDoctorCommand, &kSendCommand, &kRecvCommand};
+const Command* const kCommands[] = {&kIfacesCommand, &kRouteCommand, &kDoctorCommand,
+                                    &kSendCommand,   &kRecvCommand,  &kSdpCommand};
 
 void print_help() {
   std::printf(
@@ -58,7 +59,8 @@ int main(int argc, char** argv) {
       return kExitNo;
     }
   }
-  std::fprintf(stderr, "mcastexpert: no command \"%s\" (commands: ifaces, route, doctor, send, recv; see --help)\n",
+  std::fprintf(stderr,
+               "mcastexpert: no command \"%s\" (commands: ifaces, route, doctor, send, recv, sdp; see --help)\n",
                name.c_str());
   return kExitUsage;
 }

@@ -295,16 +295,70 @@ class SendRecv(unittest.TestCase):
                          (4, 1, 1, 1, 1))
 
 
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "sdp")
+
+
+class Sdp(unittest.TestCase):
+    """mcastexpert sdp reads an SDP with the source's own code."""
+
+    def run_sdp(self, *args, stdin=None):
+        return subprocess.run([TOOL, "sdp", *args], capture_output=True, text=True, input=stdin, timeout=30)
+
+    def test_a_dup_pair_is_described_with_both_legs_and_the_launch_line(self):
+        path = os.path.join(FIXTURES, "st2022-7-dup.sdp")
+        r = lab("multihomed", f"lab exec rx $T sdp {path} --iface eth0,eth1 --json")
+        out = last_json(r)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([(l["group"], l["port"], l["mid"]) for l in out["legs"]],
+                         [("239.100.10.1", 50020, "primary"), ("239.101.10.1", 50022, "secondary")])
+        self.assertEqual(out["legs"][0]["sources"], ["10.77.1.2"])
+        self.assertEqual(out["redundancy"], "st2022-7")
+        self.assertEqual(out["encoding"], "RAW")
+        self.assertIn("a-ts-refclk", out["caps"])
+        self.assertEqual(out["launch"], f"gst-launch-1.0 mcastexpertsrc sdp-file={path} iface=eth0,eth1 ! "
+                                        "rtpjitterbuffer rfc7273-sync=true ! rtpvrawdepay ! videoconvert ! autovideosink")
+
+    def test_human_output_names_the_stream_and_reads_stdin(self):
+        with open(os.path.join(FIXTURES, "aes67-dante.sdp")) as f:
+            r = self.run_sdp("-", stdin=f.read())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("session  Stage Box 1 : 32", r.stdout)
+        self.assertIn("audio, payload type 97, L24 at 48000 Hz, packet time 1 ms", r.stdout)
+        self.assertIn("239.69.83.171 port 5004 ttl 32", r.stdout)
+        self.assertIn("ptp=IEEE1588-2008:00-1D-C1-FF-FE-12-34-56:0, direct=2216659908", r.stdout)
+        self.assertIn("! rtpL24depay ! audioconvert ! autoaudiosink", r.stdout)
+
+    def test_an_sdp_the_source_cannot_receive_exits_1_naming_the_line(self):
+        bad = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=x\r\nt=0 0\r\nm=audio 5004 RTP/AVP 96\r\nc=IN IP4 10.1.1.1\r\n"
+        r = self.run_sdp("-", "--json", stdin=bad)
+        self.assertEqual(r.returncode, 1)
+        out = json.loads(r.stdout.splitlines()[-1])
+        self.assertIn("line 6 ('c=IN IP4 10.1.1.1')", out["error"])
+        self.assertIn("not a multicast group", out["error"])
+        self.assertTrue(out["fix"])
+        self.assertIn("line 6", r.stderr)
+        r = self.run_sdp("/nonexistent.sdp")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot read '/nonexistent.sdp'", r.stderr)
+        r = self.run_sdp(os.path.join(FIXTURES, "aes67-dante.sdp"), "--media", "video")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("has no media description 'video'", r.stderr)
+        r = lab("multihomed", f"lab exec rx $T sdp {os.path.join(FIXTURES, 'aes67-dante.sdp')} --iface eth9")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("eth9", r.stderr)
+        self.assertEqual(self.run_sdp().returncode, 2)
+
+
 class Help(unittest.TestCase):
     def test_every_subcommand_has_help(self):
-        for cmd in ("ifaces", "route", "doctor", "send", "recv"):
+        for cmd in ("ifaces", "route", "doctor", "send", "recv", "sdp"):
             r = subprocess.run([TOOL, cmd, "--help"], capture_output=True, text=True)
             self.assertEqual(r.returncode, 0, cmd)
             self.assertTrue(r.stdout.startswith(f"Usage: mcastexpert {cmd}"), r.stdout)
             self.assertIn("--help", r.stdout)
             self.assertIn("Exit code", r.stdout)
         r = subprocess.run([TOOL, "--help"], capture_output=True, text=True)
-        for cmd in ("ifaces", "route", "doctor", "send", "recv"):
+        for cmd in ("ifaces", "route", "doctor", "send", "recv", "sdp"):
             self.assertIn(cmd, r.stdout)
 
 
