@@ -179,6 +179,7 @@ const std::map<std::string, std::string> kStringValues = {
     {"sdp", "v=0"},
     {"sdp-file", "/tmp/stream.sdp"},
     {"media", "video"},
+    {"session-name", "Stage left"},
 };
 
 // Sets `pspec` on `e` to a valid value other than its default.
