@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   gst_init(argc, argv);
   const char warm[] =
       "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=x\r\nt=0 0\r\na=group:DUP a b\r\nm=audio 5004 RTP/AVP 96\r\n"
-      "c=IN IP4 239.1.1.1/1\r\na=rtpmap:96 L24/48000/2\r\na=mid:a\r\na=source-filter: incl IN IP4 239.1.1.1 10.0.0.2\r\n"
+      "c=IN IP4 239.1.1.1/1\r\na=rtpmap:96 L24/48000/2\r\na=mid:a\r\na=source-filter: incl IN IP4 239.1.1.1 "
+      "10.0.0.2\r\n"
       "m=audio 5004 RTP/AVP 96\r\nc=IN IP4 239.1.1.2/1\r\na=rtpmap:96 L24/48000/2\r\na=mid:b\r\n";
   GstCaps* caps = gst_caps_from_string(read_sdp(warm).caps.c_str());
   gst_caps_unref(caps);

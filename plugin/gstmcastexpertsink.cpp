@@ -454,16 +454,17 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
   /**
    * GstMcastExpertSink:session-name:
    *
-   * The `s=` line of #GstMcastExpertSink:sdp: what receivers list the stream as. Empty, the default: the host's
-   * name and the first destination ("studio-a 239.255.0.1:5004"), which tells two senders on one host apart.
+   * The `s=` line of #GstMcastExpertSink:sdp: what receivers list the stream as. Unset (NULL or empty), the `s=`
+   * line is never empty: it is the host's name and the first destination ("studio-a 239.255.0.1:5004"), which
+   * tells two senders on one host apart.
    *
    * Since: 0.4
    */
   g_object_class_install_property(
       gobject_class, PROP_SESSION_NAME,
       g_param_spec_string("session-name", "Session name",
-                          "The SDP's s= line (empty = the host's name and the first destination)", nullptr,
-                          plugin::kLive));
+                          "The SDP's s= line (unset: the host's name and the first destination, as the sdp shows)",
+                          nullptr, plugin::kLive));
   /**
    * GstMcastExpertSink:stats:
    *
@@ -844,7 +845,6 @@ static void gst_mcastexpert_sink_get_property(GObject* object, guint prop_id, GV
       g_value_set_string(value, text.empty() ? nullptr : text.c_str());
       return;
     }
-    case PROP_SESSION_NAME: g_value_set_string(value, session_name_of(settings_snapshot(priv)).c_str()); return;
     case PROP_BIND_PORT:
       // While running, the port bound (bind-port=0 asks for any); what the user set otherwise.
       if (const auto sender = running_sender(priv)) {
@@ -1134,7 +1134,7 @@ static void measure_packets(GstMcastExpertSink* self, GstBuffer* const* buffers,
   bool changed = false;
   for (guint i = 0; i < count; ++i) {
     const GstClockTime pts = GST_BUFFER_PTS(buffers[i]);
-    const GstClockTime running = GST_CLOCK_TIME_IS_VALID(pts)
+    const GstClockTime running = GST_CLOCK_TIME_IS_VALID(pts) && segment.format == GST_FORMAT_TIME
                                      ? gst_segment_to_running_time(&segment, GST_FORMAT_TIME, pts)
                                      : GST_CLOCK_TIME_NONE;
     changed |= priv->describer.measure(buffers[i], running, base);
