@@ -42,6 +42,11 @@
  * gst-launch-1.0 audiotestsrc ! rtpL16pay ! mcastexpertsink groups="[ff15::1]:5004" iface=eth1
  * gst-launch-1.0 audiotestsrc ! rtpL16pay ! mcastexpertsink groups=ff02::1:5 iface=fe80::1%eth1
  * ]| IPv6, site-scope and link-scope groups.
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true ! audioconvert ! rtpL24pay min-ptime=1000000 max-ptime=1000000 \
+ *     ! mcastexpertsink groups=239.69.1.1 iface=eth1 sdp-file=stage.sdp session-name="Stage left"
+ * ]| AES67-style audio (1 ms packets), its SDP kept current in stage.sdp for receivers: FFmpeg, sdpdemux,
+ * mcastexpertsrc sdp-file=stage.sdp, or a device.
  */
 #include "gstmcastexpertsink.h"
 

@@ -44,6 +44,11 @@
  * gst-launch-1.0 mcastexpertsrc groups=232.1.1.1 sources=10.0.0.5 iface=eth1 ! fakesink
  * ]| Source-specific multicast (IGMPv3): only 10.0.0.5's datagrams are delivered.
  * |[
+ * gst-launch-1.0 mcastexpertsrc sdp-file=stream.sdp iface=eth1 ! rtpjitterbuffer ! rtpL24depay ! audioconvert \
+ *     ! autoaudiosink
+ * ]| Receives what a stream description says (an AES67 device's, FFmpeg's -sdp_file, mcastexpertsink's sdp-file):
+ * groups, port, senders and caps come from the SDP, the interface from iface.
+ * |[
  * gst-launch-1.0 mcastexpertsrc groups=ff02::1:5 iface=eth1 ! fakesink
  * gst-launch-1.0 playbin uri="mcast://[ff02::1:5%eth1]:5004"
  * ]| An IPv6 link-scope group, which needs its interface.

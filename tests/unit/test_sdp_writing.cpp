@@ -180,6 +180,11 @@ TEST(StreamDescriber, TheMediaClockOffsetIsWhatThePayloaderAddedToTheClock) {
   EXPECT_NE(with_ptp->find("a=ts-refclk:ptp=IEEE1588-2008:01-02-03-04-05-06-07-08:5\r\na=mediaclk:direct=777\r\n"),
             std::string::npos)
       << *with_ptp;
+  // A new grandmaster (a best-master change): a new version naming it.
+  const auto moved = d.describe(legs, "s", PtpReference{0x1112131415161718ull, 5});
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_NE(moved->find("a=ts-refclk:ptp=IEEE1588-2008:11-12-13-14-15-16-17-18:5\r\n"), std::string::npos) << *moved;
+  EXPECT_NE(moved->find(" 2 IN IP4"), std::string::npos) << *moved;
   // The grandmaster gone (a clock that is not PTP): no reference claimed.
   const auto without = d.describe(legs, "s", std::nullopt);
   ASSERT_TRUE(without.has_value());
