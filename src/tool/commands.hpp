@@ -21,5 +21,7 @@ extern const Command kDoctorCommand;
 extern const Command kSendCommand;
 extern const Command kRecvCommand;
 extern const Command kSdpCommand;
+extern const Command kSapCommand;
+extern const Command kAnnounceCommand;
 
 }  // namespace mcastexpert::tool

@@ -13,8 +13,8 @@ namespace {
 
 using namespace mcastexpert::tool;
 
-const Command* const kCommands[] = {&kIfacesCommand, &kRouteCommand, &kDoctorCommand,
-                                    &kSendCommand,   &kRecvCommand,  &kSdpCommand};
+const Command* const kCommands[] = {&kIfacesCommand, &kRouteCommand, &kDoctorCommand, &kSendCommand,
+                                    &kRecvCommand,   &kSdpCommand,   &kSapCommand,    &kAnnounceCommand};
 
 void print_help() {
   std::printf(
@@ -59,8 +59,9 @@ int main(int argc, char** argv) {
       return kExitNo;
     }
   }
-  std::fprintf(stderr,
-               "mcastexpert: no command \"%s\" (commands: ifaces, route, doctor, send, recv, sdp; see --help)\n",
-               name.c_str());
+  std::fprintf(
+      stderr,
+      "mcastexpert: no command \"%s\" (commands: ifaces, route, doctor, send, recv, sdp, sap, announce; see --help)\n",
+      name.c_str());
   return kExitUsage;
 }

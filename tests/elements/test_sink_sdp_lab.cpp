@@ -56,6 +56,13 @@ std::string file_text(const std::string& path) {
   return s.str();
 }
 
+// The file's text once it is `want` (the sink writes it right after it changed the property), or what it is then.
+std::string file_once(const std::string& path, const std::string& want) {
+  std::string text;
+  for (int i = 0; i < 100 && (text = file_text(path)) != want; ++i) std::this_thread::sleep_for(20ms);
+  return text;
+}
+
 // "o=- <id> <version> ..." → (id, version)
 std::pair<std::string, uint64_t> origin_of(const std::string& sdp) {
   std::smatch m;
@@ -156,7 +163,7 @@ TEST(SinkSdp, AChangeRaisesTheVersionKeepsTheSessionAndIsNotified) {
   ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
   const std::string first = wait_for_sdp(sink, "a=ptime");
   ASSERT_FALSE(first.empty());
-  EXPECT_EQ(file_text(path), first) << "the file holds what the property says";
+  EXPECT_EQ(file_once(path, first), first) << "the file holds what the property says";
   const auto [id, version] = origin_of(first);
   const int notified_before = notified;
   EXPECT_GE(notified_before, 1);
@@ -166,7 +173,7 @@ TEST(SinkSdp, AChangeRaisesTheVersionKeepsTheSessionAndIsNotified) {
   EXPECT_EQ(origin_of(renamed).first, id) << "the same session";
   EXPECT_EQ(origin_of(renamed).second, version + 1) << "one version on";
   EXPECT_GT(notified.load(), notified_before);
-  EXPECT_EQ(file_text(path), renamed);
+  EXPECT_EQ(file_once(path, renamed), renamed);
   // A destination added: described too, one version further.
   g_signal_emit_by_name(sink, "add", "239.66.0.3", 5004);
   const std::string added = wait_for_sdp(sink, "239.66.0.3");

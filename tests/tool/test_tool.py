@@ -349,16 +349,79 @@ class Sdp(unittest.TestCase):
         self.assertEqual(self.run_sdp().returncode, 2)
 
 
+class Sap(unittest.TestCase):
+    """mcastexpert announce and sap, against each other and against FFmpeg's SAP muxer and demuxer."""
+
+    AES67 = os.path.join(FIXTURES, "aes67-dante.sdp")
+
+    def test_an_announcement_is_listed_with_its_interface_and_its_deletion_removes_it(self):
+        r = lab("multihomed", f"""
+lab exec rx $T sap --seconds 4 > /tmp/sap-follow.txt 2>&1 &
+sleep 0.3
+lab exec txa $T announce {self.AES67} --iface eth0 --interval 1 --count 2
+wait; cat /tmp/sap-follow.txt
+lab exec rx $T sap --seconds 3 --json &
+sleep 0.3; lab exec txa $T announce {self.AES67} --iface eth0 --interval 1 --count 5 >/dev/null; wait""")
+        follow = r.stdout
+        self.assertIn('+ "Stage Box 1 : 32" from 10.77.1.2 on eth0 (SAP 239.255.255.255): 239.69.83.171:5004 L24/48000',
+                      follow)
+        self.assertIn("deleted by its announcer", follow)
+        out = last_json(r)
+        self.assertEqual(len(out["sessions"]), 1, r.stdout)
+        session = out["sessions"][0]
+        self.assertEqual((session["name"], session["interface"], session["origin"]), ("Stage Box 1 : 32", "eth0", "10.77.1.2"))
+        self.assertAlmostEqual(session["period_s"], 1.0, delta=0.3)
+        self.assertIn("m=audio 5004 RTP/AVP 97", session["sdp"])
+
+    def test_an_announcement_on_one_network_is_not_heard_on_another(self):
+        r = lab("multihomed", f"""
+lab exec txa $T announce {self.AES67} --iface eth0 --interval 1 --count 4 >/dev/null &
+lab exec rx $T sap --seconds 3 --iface eth1 --json; echo rc=$?; wait""")
+        self.assertIn("rc=1", r.stdout)
+        self.assertEqual(last_json(r)["sessions"], [])
+
+    def test_ffmpegs_sap_announcement_is_listed(self):
+        r = lab("multihomed", """
+lab exec rx $T sap --seconds 8 --json &
+sleep 0.3
+lab exec txa timeout 10 ffmpeg -hide_banner -loglevel error -re -f lavfi -i sine=sample_rate=48000 -t 8 \
+    -c:a pcm_s16be -f sap 'sap://239.77.1.1:5030?ttl=1'
+wait""")
+        sessions = last_json(r)["sessions"]
+        self.assertEqual(len(sessions), 1, r.stdout + r.stderr)
+        self.assertEqual(sessions[0]["sap_group"], "224.2.127.254")
+        self.assertEqual(sessions[0]["stream"], "239.77.1.1:5030 L16/48000")
+
+    def test_ffmpeg_finds_and_decodes_a_stream_this_tool_announces(self):
+        out = f"/tmp/mcastexpert-sap-{os.getpid()}.raw"
+        sdp = f"/tmp/mcastexpert-sap-{os.getpid()}.sdp"
+        r = lab("multihomed", f"""
+lab exec txa timeout 14 gst-launch-1.0 -q audiotestsrc is-live=true ! audioconvert \
+    ! audio/x-raw,format=S24BE,rate=48000,channels=2 ! rtpL24pay min-ptime=1000000 max-ptime=1000000 pt=98 \
+    ! mcastexpertsink groups=239.66.5.1:5040 iface=eth0 sdp-file={sdp} >/dev/null 2>&1 &
+sleep 1
+lab exec txa timeout 12 $T announce {sdp} --iface eth0 --interval 1 --sap-group 224.2.127.254 >/dev/null &
+lab exec rx timeout 12 ffmpeg -hide_banner -loglevel error -i sap://224.2.127.254 -t 1 -f s24be -y {out}
+echo ffmpeg=$?; kill %1 %2 2>/dev/null; wait""")
+        try:
+            self.assertIn("ffmpeg=0", r.stdout, r.stderr)
+            self.assertGreater(os.path.getsize(out), 100000)  # a second of 48 kHz stereo 24-bit is 288,000 bytes
+        finally:
+            for f in (out, sdp):
+                if os.path.exists(f):
+                    os.unlink(f)
+
+
 class Help(unittest.TestCase):
     def test_every_subcommand_has_help(self):
-        for cmd in ("ifaces", "route", "doctor", "send", "recv", "sdp"):
+        for cmd in ("ifaces", "route", "doctor", "send", "recv", "sdp", "sap", "announce"):
             r = subprocess.run([TOOL, cmd, "--help"], capture_output=True, text=True)
             self.assertEqual(r.returncode, 0, cmd)
             self.assertTrue(r.stdout.startswith(f"Usage: mcastexpert {cmd}"), r.stdout)
             self.assertIn("--help", r.stdout)
             self.assertIn("Exit code", r.stdout)
         r = subprocess.run([TOOL, "--help"], capture_output=True, text=True)
-        for cmd in ("ifaces", "route", "doctor", "send", "recv", "sdp"):
+        for cmd in ("ifaces", "route", "doctor", "send", "recv", "sdp", "sap", "announce"):
             self.assertIn(cmd, r.stdout)
 
 
