@@ -68,6 +68,7 @@
 #include "frame_timing.hpp"
 #include "interface_table.hpp"
 #include "pacer.hpp"
+#include "sap_announcing.h"
 #include "send_batch.h"
 #include "sender.hpp"
 #include "stream_describer.h"
@@ -94,6 +95,9 @@ constexpr guint64 kDefaultMaxRate = 0;
 constexpr guint kDefaultPacingBurst = 16;  // 16 × 1,316 B ≈ 21 KB back to back: well inside a shallow switch buffer
 constexpr guint kMaxPacingBurst = 1024;
 constexpr gboolean kDefaultGso = TRUE;
+// Between FFmpeg's and PipeWire's 5 s and the 30 s of Dante and aes67-linux-daemon: a new listener finds the stream
+// within seconds, and ten silent periods (how long listeners keep a session) stay under two minutes.
+constexpr guint kDefaultSapInterval = 10;
 constexpr guint64 kMaxMaxRate = G_GUINT64_CONSTANT(1000000000000);  // 1 Tbit/s
 constexpr gint64 kInterfaceCheckNs = 50 * GST_MSECOND;  // how often a sending sink looks for interface changes
 
@@ -129,6 +133,9 @@ enum {
   PROP_SDP,
   PROP_SDP_FILE,
   PROP_SESSION_NAME,
+  PROP_SAP,
+  PROP_SAP_INTERVAL,
+  PROP_SAP_GROUP,
   PROP_STATS,
   PROP_URI,
 };
@@ -151,15 +158,19 @@ struct Settings {
   guint64 max_rate = kDefaultMaxRate;  // bits/s of UDP payload
   guint pacing_burst = kDefaultPacingBurst;
   gboolean gso = kDefaultGso;
-  std::string sdp_file;            // where the description is written, "" for nowhere
-  std::string session_name;        // s=; "" for the default
-  std::vector<Destination> added;  // by the "add" signal, checked when added; kept across restarts
+  std::string sdp_file;                      // where the description is written, "" for nowhere
+  std::string session_name;                  // s=; "" for the default
+  gboolean sap = FALSE;                      // announce the sdp by SAP
+  guint sap_interval = kDefaultSapInterval;  // s
+  std::string sap_group;                     // "": 239.255.255.255, or ff0X::2:7ffe for IPv6
+  std::vector<Destination> added;            // by the "add" signal, checked when added; kept across restarts
   plugin::RefusedValues refused;
 };
 
 // The sockets, from start to stop, dropped whole at stop; and what the streaming thread measured, for stats.
 struct RunningState {
   std::shared_ptr<MulticastSender> sender;
+  std::unique_ptr<plugin::SapAnnouncing> sap;  // with sap=true: its own thread, a deletion when it goes
   plugin::SendMeasures measures;
 };
 
@@ -471,6 +482,44 @@ static void gst_mcastexpert_sink_class_init(GstMcastExpertSinkClass* klass) {
                           "The SDP's s= line (unset: the host's name and the first destination, as the sdp shows)",
                           nullptr, plugin::kLive));
   /**
+   * GstMcastExpertSink:sap:
+   *
+   * Announce #GstMcastExpertSink:sdp by SAP (RFC 2974) while PAUSED or PLAYING: on every interface the stream leaves
+   * by, from that interface's address, with the stream's #GstMcastExpertSink:ttl, every
+   * #GstMcastExpertSink:sap-interval seconds and at once when the SDP changes; the deletion follows when the element
+   * stops, so receivers drop the stream at once. Dante and AES67 devices, PipeWire, VLC, FFmpeg's `sap://` and
+   * `mcastexpert sap` list it.
+   *
+   * Since: 0.4
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SAP,
+      g_param_spec_boolean("sap", "SAP", "Announce the sdp by SAP (RFC 2974) while running, and delete it on stop",
+                           FALSE, kReadyOnly));
+  /**
+   * GstMcastExpertSink:sap-interval:
+   *
+   * Seconds between SAP announcements (FFmpeg and PipeWire use 5, Dante and aes67-linux-daemon 30).
+   *
+   * Since: 0.4
+   */
+  g_object_class_install_property(gobject_class, PROP_SAP_INTERVAL,
+                                  g_param_spec_uint("sap-interval", "SAP interval", "Seconds between SAP announcements",
+                                                    1, 300, kDefaultSapInterval, kReadyOnly));
+  /**
+   * GstMcastExpertSink:sap-group:
+   *
+   * The SAP groups to announce on, comma-separated. Empty, the default: 239.255.255.255 for an IPv4 stream (where
+   * Dante and AES67 devices, aes67-linux-daemon and PipeWire's AES67 setup listen), ff0X::2:7ffe of the stream
+   * group's scope for IPv6. Add 224.2.127.254 to reach FFmpeg's and VLC's defaults.
+   *
+   * Since: 0.4
+   */
+  plugin::install_list_property(gobject_class, PROP_SAP_GROUP, "sap-group", "SAP groups",
+                                "Comma-separated SAP groups to announce on (empty: 239.255.255.255, or ff0X::2:7ffe "
+                                "of the stream's scope for IPv6; add 224.2.127.254 for FFmpeg and VLC)",
+                                ListKind::Groups, kReadyOnly);
+  /**
    * GstMcastExpertSink:stats:
    *
    * `packets-sent`, `bytes-sent`, `send-errors`, `oversized-dropped`, `buffer-size` (granted), `send-rate`
@@ -607,6 +656,9 @@ static void read_setting(const Settings& s, guint prop_id, GValue* value) {
     case PROP_GSO: g_value_set_boolean(value, s.gso); break;
     case PROP_SDP_FILE: g_value_set_string(value, s.sdp_file.c_str()); break;
     case PROP_SESSION_NAME: g_value_set_string(value, s.session_name.c_str()); break;
+    case PROP_SAP: g_value_set_boolean(value, s.sap); break;
+    case PROP_SAP_INTERVAL: g_value_set_uint(value, s.sap_interval); break;
+    case PROP_SAP_GROUP: g_value_set_string(value, s.sap_group.c_str()); break;
     default: break;
   }
 }
@@ -628,6 +680,9 @@ static void write_setting(Settings& s, guint prop_id, const GValue* value) {
     case PROP_GSO: s.gso = g_value_get_boolean(value); break;
     case PROP_SDP_FILE: s.sdp_file = plugin::string_of(value); break;
     case PROP_SESSION_NAME: s.session_name = plugin::string_of(value); break;
+    case PROP_SAP: s.sap = g_value_get_boolean(value); break;
+    case PROP_SAP_INTERVAL: s.sap_interval = g_value_get_uint(value); break;
+    case PROP_SAP_GROUP: s.sap_group = plugin::string_of(value); break;
     default: break;
   }
 }
@@ -726,6 +781,10 @@ static void describe_now(GstMcastExpertSink* self) {
   else
     GST_INFO_OBJECT(self, "SDP now:\n%s", changed->c_str());
   write_sdp_file(self, *changed);
+  {
+    std::lock_guard<std::mutex> lock(priv->state_lock);
+    if (priv->running && priv->running->sap) priv->running->sap->set_sdp(*changed);
+  }
   g_object_notify(G_OBJECT(self), "sdp");
 }
 
@@ -906,6 +965,36 @@ static void report_egresses(GstMcastExpertSink* self, const MulticastSender& sen
   }
 }
 
+// With sap=true: the announcer, on every interface the stream leaves by (each from its own address), on the SAP groups
+// of sap-group or the defaults for the stream's family. Throws Error naming sap-group or what else is wrong.
+static std::unique_ptr<plugin::SapAnnouncing> start_sap(GstMcastExpertSink* self, const Settings& s,
+                                                        const MulticastSender& sender) {
+  SapAnnouncerSettings sap;
+  const auto egresses = sender.egresses();
+  for (const auto& e : egresses) sap.iface += (sap.iface.empty() ? "" : ",") + e.iface.name;
+  const auto routes = sender.route_stats();
+  const IpAddress first = !routes.empty() ? routes.front().destination.group : IpAddress{};
+  if (!s.sap_group.empty()) {
+    for (const auto& g : about_setting("sap-group", [&] { return parse_group_list(s.sap_group, kReceiverGroupRules); }))
+      sap.groups.push_back(g.address);
+    if (!sap.groups.empty() && !routes.empty() && sap.groups.front().family() != first.family()) {
+      Error e(ErrorKind::InvalidSetting,
+              std::string("is ") + family_name(sap.groups.front().family()) + " but the stream is " +
+                  family_name(first.family()),
+              "announce on SAP groups of the stream's family (239.255.255.255, or ff0X::2:7ffe for IPv6)");
+      e.set_setting("sap-group");
+      throw e;
+    }
+  } else {
+    sap.groups = {first.is_v6() ? sap_group_for(first) : *IpAddress::parse("239.255.255.255")};
+  }
+  sap.ttl = s.ttl;
+  sap.log = plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
+  return about_setting("sap", [&] {
+    return std::make_unique<plugin::SapAnnouncing>(sap, InterfaceTable::from_system(), s.sap_interval);
+  });
+}
+
 static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
   auto* self = GST_MCASTEXPERT_SINK(basesink);
   auto* priv = self->priv;
@@ -933,6 +1022,7 @@ static gboolean gst_mcastexpert_sink_start(GstBaseSink* basesink) {
     if (s.pacing != PACING_NONE) ss.max_pacing_rate = s.max_rate;
     ss.log = plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
     running->sender = std::make_shared<MulticastSender>(ss, InterfaceTable::from_system());
+    if (s.sap) running->sap = start_sap(self, s, *running->sender);
   } catch (const Error& e) {
     post_error(self, e, s);
     return FALSE;

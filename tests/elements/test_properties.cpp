@@ -180,6 +180,7 @@ const std::map<std::string, std::string> kStringValues = {
     {"sdp-file", "/tmp/stream.sdp"},
     {"media", "video"},
     {"session-name", "Stage left"},
+    {"sap-group", "239.255.255.255,224.2.127.254"},
 };
 
 // Sets `pspec` on `e` to a valid value other than its default.

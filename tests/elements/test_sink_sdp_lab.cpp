@@ -268,6 +268,65 @@ TEST(SinkSdp, WithAPtpClockItNamesTheGrandmasterAndAMediaClockOffsetThatHolds) {
   gst_object_unref(clock);
 }
 
+TEST(SinkSap, AnnouncesTheSdpFromTheLeavingAddressAndDeletesItOnStop) {
+  RawReceiver sap("txa", "239.255.255.255", 9875, I("TXA_ETH0_INDEX"));
+  Pipeline p(kAes67Audio +
+             "mcastexpertsink name=sink sync=true groups=239.66.7.1:5050 iface=eth0 sap=true "
+             "sap-interval=1 session-name=Announced");
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
+  const std::string sdp = wait_for_sdp(p.by_name("sink"), "a=ptime");
+  ASSERT_FALSE(sdp.empty());
+  // The announcements: SAP v1, IPv4 origin = the address the stream leaves from, application/sdp, the sdp itself.
+  const std::string source = F("RX_ETH0_IPV4");
+  in_addr origin{};
+  inet_pton(AF_INET, source.c_str(), &origin);
+  bool current = false;
+  for (int i = 0; i < 5 && !current; ++i) {
+    const auto got = sap.receive(3000ms);
+    ASSERT_TRUE(got.has_value()) << "no SAP announcement";
+    const std::string& b = got->payload;
+    ASSERT_GT(b.size(), 8u + 16u);
+    EXPECT_EQ(static_cast<uint8_t>(b[0]), 0x20) << "version 1, IPv4 origin, an announcement";
+    EXPECT_EQ(std::memcmp(b.data() + 4, &origin, 4), 0) << "the origin is " << source;
+    EXPECT_EQ(b.compare(8, 16, std::string("application/sdp") + '\0'), 0);
+    current = b.substr(24) == sdp_of(p.by_name("sink"));
+    EXPECT_NE(b.find("s=Announced"), std::string::npos);
+  }
+  EXPECT_TRUE(current) << "the announcement carries the sdp as the property has it";
+  p.set_state("rx", GST_STATE_NULL);
+  bool deleted = false;
+  for (int i = 0; i < 5 && !deleted; ++i) {
+    const auto got = sap.receive(2000ms);
+    if (!got) break;
+    deleted = (static_cast<uint8_t>(got->payload[0]) & 0x04) != 0;
+  }
+  EXPECT_TRUE(deleted) << "no deletion after stop";
+}
+
+TEST(SinkSap, ASapGroupOfTheOtherFamilyIsRefusedNamingIt) {
+  Pipeline p(kAes67Audio + "mcastexpertsink groups=239.66.7.2 iface=eth0 sap=true sap-group=ff05::2:7ffe");
+  EXPECT_FALSE(p.set_state("rx", GST_STATE_PLAYING));
+  const std::string text = p.error_text();
+  EXPECT_NE(text.find("Property 'sap-group'"), std::string::npos) << text;
+  EXPECT_NE(text.find("is IPv6 but the stream is IPv4"), std::string::npos) << text;
+}
+
+TEST(SinkSap, FfmpegFindsTheAnnouncedStreamAndDecodesIt) {
+  const std::string out = temp_path("sap.raw");
+  Pipeline p(kAes67Audio +
+             "mcastexpertsink sync=true groups=239.66.7.3:5052 iface=eth0 sap=true sap-interval=1 "
+             "sap-group=239.255.255.255,224.2.127.254");
+  ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
+  try {
+    run_in("txa", "timeout 20 ffmpeg -hide_banner -loglevel error -i sap://224.2.127.254 -t 1 -f s24be -y " + out);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "FFmpeg's sap:// found nothing: " << e.what();
+  }
+  std::ifstream decoded(out, std::ios::binary | std::ios::ate);
+  EXPECT_GT(decoded.tellg(), 100000) << "a second of 48 kHz stereo L24 is 288,000 bytes";
+  std::remove(out.c_str());
+}
+
 // Software nobody here wrote plays the sink's SDP file on txa: FFmpeg decodes, sdpdemux depayloads and decodes.
 struct InteropCase {
   const char* name;
