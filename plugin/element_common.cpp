@@ -268,7 +268,8 @@ const gchar* const* uri_get_protocols(GType) {
 }
 
 gchar* uri_get_uri(GstURIHandler* handler) {
-  return g_strdup(build_uri(GST_ELEMENT(handler)).c_str());
+  const std::string uri = build_uri(GST_ELEMENT(handler));
+  return uri.empty() ? nullptr : g_strdup(uri.c_str());
 }
 
 gboolean uri_set_uri(GstURIHandler* handler, const gchar* uri, GError** error) {
@@ -398,6 +399,9 @@ std::string build_uri(GstElement* element) {
   g_object_get(element, "groups", &groups_text, "port", &port, nullptr);
   const std::string groups = groups_text != nullptr ? groups_text : "";
   g_free(groups_text);
+  // No group, no mcast:// URI (one without its authority sets nothing an element can run with): none, so that
+  // launch lines built from the properties (gst-device-monitor-1.0's) leave it out.
+  if (groups.empty()) return "";
   GParamSpec* port_spec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), "port");
   const gint default_port = G_PARAM_SPEC_INT(port_spec)->default_value;
 

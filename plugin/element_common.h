@@ -121,7 +121,8 @@ gboolean apply_uri(GstElement* element, const gchar* uri, GError** error);
 void set_uri_property(GstElement* element, GstDebugCategory* category, const GValue* value, std::mutex& lock,
                       RefusedValues& refused);
 
-// The element's URI, rebuilt from its properties: one that sets an element back to what this one does.
+// The element's URI, rebuilt from its properties: one that sets an element back to what this one does; "" when it
+// has no groups (the uri property then reads NULL).
 std::string build_uri(GstElement* element);
 
 }  // namespace mcastexpert::plugin

@@ -903,7 +903,11 @@ static void gst_mcastexpert_sink_get_property(GObject* object, guint prop_id, GV
   }
   switch (prop_id) {
     case PROP_STATS: g_value_take_boxed(value, make_stats(priv)); return;
-    case PROP_URI: g_value_set_string(value, plugin::build_uri(GST_ELEMENT(self)).c_str()); return;
+    case PROP_URI: {
+      const std::string uri = plugin::build_uri(GST_ELEMENT(self));
+      g_value_set_string(value, uri.empty() ? nullptr : uri.c_str());
+      return;
+    }
     case PROP_SDP: {
       const std::string text = priv->describer.text();
       g_value_set_string(value, text.empty() ? nullptr : text.c_str());

@@ -839,7 +839,11 @@ static void gst_mcastexpert_src_get_property(GObject* object, guint prop_id, GVa
   }
   switch (prop_id) {
     case PROP_STATS: g_value_take_boxed(value, make_stats(priv)); return;
-    case PROP_URI: g_value_set_string(value, plugin::build_uri(GST_ELEMENT(self)).c_str()); return;
+    case PROP_URI: {
+      const std::string uri = plugin::build_uri(GST_ELEMENT(self));
+      g_value_set_string(value, uri.empty() ? nullptr : uri.c_str());
+      return;
+    }
     case PROP_PORT: {
       // While a socket is open, the port it is bound to (port=0 asks for any); what the user set otherwise.
       std::lock_guard<std::mutex> lock(priv->state_lock);

@@ -1,6 +1,7 @@
 // The mcastexpert plugin: interface-pinned multicast send and receive.
 #include <gst/gst.h>
 
+#include "gstmcastexpertdeviceprovider.h"
 #include "gstmcastexpertsink.h"
 #include "gstmcastexpertsrc.h"
 
@@ -8,6 +9,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   gboolean ok = FALSE;
   ok |= GST_ELEMENT_REGISTER(mcastexpertsrc, plugin);
   ok |= GST_ELEMENT_REGISTER(mcastexpertsink, plugin);
+  ok |= GST_DEVICE_PROVIDER_REGISTER(mcastexpertdeviceprovider, plugin);
   return ok;
 }
 

@@ -19,6 +19,7 @@ packages=(
   clang libclang-rt-14-dev  # the libFuzzer targets (fuzz/run)
   ffmpeg  # a real peer for stream descriptions: plays the sink's SDP, writes its own (-sdp_file)
   gstreamer1.0-libav gstreamer1.0-plugins-ugly  # avdec_h264 and x264enc: H.264 through SDPs in the lab tests
+  gstreamer1.0-plugins-base-apps  # gst-device-monitor-1.0: the SAP device provider as users list it
   linuxptp  # ptp4l as the lab's PTP grandmaster, for the sink's RFC 7273 clock lines
 )
 
