@@ -156,12 +156,7 @@ static void listen(GstMcastExpertDeviceProvider* self) {
     GST_WARNING_OBJECT(self, "cannot listen for SAP: %s", plugin::describe(e).c_str());
     return;
   }
-  std::vector<std::vector<uint8_t>> buffers(kBatch, std::vector<uint8_t>(receiver->max_datagram()));
-  std::vector<ReceiveSlot> slots(kBatch);
-  for (size_t i = 0; i < kBatch; ++i) {
-    slots[i].data = buffers[i].data();
-    slots[i].capacity = buffers[i].size();
-  }
+  SlotBatch slots(kBatch, receiver->max_datagram());
   Waker recheck;
   SapDirectory directory;
   while (true) {

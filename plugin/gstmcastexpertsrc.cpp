@@ -871,24 +871,7 @@ static std::string description_text(const SocketSettings& s) {
     throw e;
   }
   if (s.sdp_file.empty()) return s.sdp;
-  gchar* contents = nullptr;
-  gsize length = 0;
-  GError* error = nullptr;
-  if (!g_file_get_contents(s.sdp_file.c_str(), &contents, &length, &error)) {
-    Error e(ErrorKind::NotFound, std::string("cannot be read: ") + error->message,
-            "give the path of a readable SDP file (an FFmpeg -sdp_file, a device's .sdp)");
-    g_error_free(error);
-    e.set_setting("sdp-file");
-    throw e;
-  }
-  std::string text(contents, length);
-  g_free(contents);
-  if (text.empty()) {
-    Error e(ErrorKind::InvalidSetting, "is an empty file", "give the path of the stream's SDP file");
-    e.set_setting("sdp-file");
-    throw e;
-  }
-  return text;
+  return about_setting("sdp-file", [&] { return read_sdp_file(s.sdp_file); });
 }
 
 // A property the description sets that the user set to something else: an error naming both.

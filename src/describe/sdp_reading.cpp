@@ -235,6 +235,25 @@ DescribedLeg read_leg(const GstSDPMessage* msg, const SdpLines& lines, size_t in
 
 }  // namespace
 
+std::string read_sdp_file(const std::string& path) {
+  gchar* contents = nullptr;
+  gsize length = 0;
+  GError* error = nullptr;
+  if (!g_file_get_contents(path.c_str(), &contents, &length, &error)) {
+    Error e(ErrorKind::NotFound, "'" + path + "' cannot be read: " + error->message,
+            "give the path of a readable SDP file (an FFmpeg -sdp_file, a device's .sdp)");
+    g_error_free(error);
+    throw e;
+  }
+  std::string text(contents, length);
+  g_free(contents);
+  if (text.empty()) bad_sdp("'" + path + "' is an empty file", "give the path of the stream's SDP file");
+  if (text.size() > kMaxSdpBytes)
+    bad_sdp("'" + path + "' is " + std::to_string(text.size()) + " bytes, more than an SDP holds",
+            "give the stream's SDP: a few lines of text");
+  return text;
+}
+
 StreamDescription read_sdp(std::string_view text, std::string_view selector) {
   if (text.size() > kMaxSdpBytes)
     bad_sdp("is " + std::to_string(text.size()) + " bytes, more than an SDP holds (at most " +

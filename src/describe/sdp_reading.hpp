@@ -51,4 +51,8 @@ constexpr size_t kMaxSdpBytes = 64 * 1024;
 // GStreamer must be initialised (the caps are GStreamer's).
 StreamDescription read_sdp(std::string_view text, std::string_view selector = "");
 
+// The text of an SDP file. Throws Error(NotFound) naming the path when it cannot be read, Error(InvalidSetting) when
+// it is empty or larger than kMaxSdpBytes.
+std::string read_sdp_file(const std::string& path);
+
 }  // namespace mcastexpert

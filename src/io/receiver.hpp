@@ -87,6 +87,25 @@ struct ReceiveSlot {
   int ttl = -1;                     // the IPv4 TTL / IPv6 hop limit it arrived with (report_ttl), -1 if unknown
 };
 
+// A batch of receive slots with memory of their own (datagrams of up to `size` bytes; longer ones use the
+// receiver's overflow area), for readers that copy what they keep — the tool, the SAP listeners.
+class SlotBatch {
+ public:
+  SlotBatch(size_t count, size_t size) : memory_(count, std::vector<uint8_t>(size)), slots_(count) {
+    for (size_t i = 0; i < count; ++i) {
+      slots_[i].data = memory_[i].data();
+      slots_[i].capacity = memory_[i].size();
+    }
+  }
+  ReceiveSlot* data() { return slots_.data(); }
+  size_t size() const { return slots_.size(); }
+  const ReceiveSlot& operator[](size_t i) const { return slots_[i]; }
+
+ private:
+  std::vector<std::vector<uint8_t>> memory_;
+  std::vector<ReceiveSlot> slots_;
+};
+
 // Counters, written by the receiving thread only and readable from any thread.
 struct ReceiverStats {
   struct Counter {

@@ -38,16 +38,7 @@ const CommandSpec kSpec{
 int run(const ParsedArgs& args) {
   gst_init(nullptr, nullptr);
   const std::string path = args.positionals().front();
-  gchar* contents = nullptr;
-  gsize length = 0;
-  GError* error = nullptr;
-  if (!g_file_get_contents(path.c_str(), &contents, &length, &error)) {
-    Error e(ErrorKind::NotFound, "cannot read '" + path + "': " + error->message, "give the path of an SDP file");
-    g_error_free(error);
-    throw e;
-  }
-  const std::string sdp(contents, length);
-  g_free(contents);
+  const std::string sdp = read_sdp_file(path);
   const StreamDescription d = read_sdp(sdp);  // what a listener's source will do with it: checked first
   const double interval = args.get_seconds("interval", 5.0);
   const auto count = static_cast<uint64_t>(args.get_integer("count", 0, 1, 1000000000));

@@ -110,12 +110,7 @@ int run(const ParsedArgs& args) {
 
   Waker stop, recheck;
   wake_on_signals(stop);
-  std::vector<std::vector<uint8_t>> buffers(kBatch, std::vector<uint8_t>(receiver.max_datagram()));
-  std::vector<ReceiveSlot> slots(kBatch);
-  for (size_t i = 0; i < kBatch; ++i) {
-    slots[i].data = buffers[i].data();
-    slots[i].capacity = buffers[i].size();
-  }
+  SlotBatch slots(kBatch, receiver.max_datagram());
   ProbeTally tally;
   std::vector<ProbeRecord> records;
   uint64_t others = 0, probes = 0;

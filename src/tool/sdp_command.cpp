@@ -41,17 +41,7 @@ std::string read_all(const std::string& path) {
     while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0 && text.size() <= kMaxSdpBytes) text.append(buf, n);
     return text;
   }
-  gchar* contents = nullptr;
-  gsize length = 0;
-  GError* error = nullptr;
-  if (!g_file_get_contents(path.c_str(), &contents, &length, &error)) {
-    Error e(ErrorKind::NotFound, "cannot read '" + path + "': " + error->message, "give the path of an SDP file");
-    g_error_free(error);
-    throw e;
-  }
-  text.assign(contents, length);
-  g_free(contents);
-  return text;
+  return read_sdp_file(path);
 }
 
 // What decodes the stream after the depayloader, by its encoding: the usual GStreamer elements for it.

@@ -339,7 +339,7 @@ class Sdp(unittest.TestCase):
         self.assertIn("line 6", r.stderr)
         r = self.run_sdp("/nonexistent.sdp")
         self.assertEqual(r.returncode, 1)
-        self.assertIn("cannot read '/nonexistent.sdp'", r.stderr)
+        self.assertIn("'/nonexistent.sdp' cannot be read", r.stderr)
         r = self.run_sdp(os.path.join(FIXTURES, "aes67-dante.sdp"), "--media", "video")
         self.assertEqual(r.returncode, 1)
         self.assertIn("has no media description 'video'", r.stderr)
