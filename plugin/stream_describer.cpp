@@ -34,6 +34,7 @@ void StreamDescriber::set_caps(const GstCaps* caps) {
   caps_.clear();
   audio_ = false;
   clock_rate_ = 0;
+  wants_ = Wants::Nothing;
   if (caps == nullptr || gst_caps_get_size(caps) == 0) return;
   gchar* text = gst_caps_to_string(caps);
   caps_ = text;
@@ -42,6 +43,8 @@ void StreamDescriber::set_caps(const GstCaps* caps) {
   const gchar* media = gst_structure_get_string(s, "media");
   audio_ = media != nullptr && g_str_equal(media, "audio");
   gst_structure_get_int(s, "clock-rate", &clock_rate_);
+  if (clock_rate_ > 0 && gst_structure_has_name(s, "application/x-rtp"))
+    wants_ = audio_ ? Wants::EveryPacket : Wants::Sample;
 }
 
 bool StreamDescriber::measure(GstBuffer* packet, GstClockTime running_time, GstClockTime base_time) {
@@ -125,11 +128,6 @@ std::optional<std::string> StreamDescriber::describe(const std::vector<SentLeg>&
   if (text == text_) return std::nullopt;
   text_ = text;
   return text_;
-}
-
-bool StreamDescriber::audio() const {
-  std::lock_guard<std::mutex> lock(lock_);
-  return audio_;
 }
 
 std::string StreamDescriber::text() const {

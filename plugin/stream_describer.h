@@ -8,6 +8,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -36,8 +37,10 @@ class StreamDescriber {
   std::optional<std::string> describe(const std::vector<SentLeg>& legs, const std::string& session_name,
                                       const std::optional<PtpReference>& ptp);
 
-  // Whether the caps say audio: then every packet is measured, not only a batch's first.
-  bool audio() const;
+  // What measure() wants, without a lock (the streaming thread asks for every batch): nothing (no RTP caps),
+  // a packet now and then (the media clock offset), or every packet (audio: the packet time too).
+  enum class Wants { Nothing, Sample, EveryPacket };
+  Wants wants() const { return wants_.load(std::memory_order_relaxed); }
   // The current SDP ("" when there is none).
   std::string text() const;
   // Why there is none, for the log ("" when there is one).
@@ -50,6 +53,7 @@ class StreamDescriber {
   mutable std::mutex lock_;
   std::string caps_;
   bool audio_ = false;
+  std::atomic<Wants> wants_{Wants::Nothing};
   int clock_rate_ = 0;
   const std::string session_id_;
   uint64_t version_ = 1;
