@@ -1351,6 +1351,10 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
     st.last_data_monotonic = g_get_monotonic_time();
     auto& buffers = make_buffers(self, receiver, n);
     if (buffers.empty()) continue;
+    // Caps set while this create() waited: the loop would renegotiate only after these buffers went out with the
+    // old caps. The property promises the next buffer, so negotiate here (a failure is left to the loop's own try).
+    if (gst_pad_check_reconfigure(GST_BASE_SRC_PAD(self)) && !gst_base_src_negotiate(GST_BASE_SRC(self)))
+      gst_pad_mark_reconfigure(GST_BASE_SRC_PAD(self));
     hand_out(self, buffers, out);
     return GST_FLOW_OK;
   }
