@@ -1338,7 +1338,6 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
   while (true) {
     if (!st.buffers.prepare_slots()) return GST_FLOW_FLUSHING;
     if (const GstFlowReturn waited = wait_for_batch(self, receiver); waited != GST_FLOW_OK) return waited;
-    refresh_live_settings(priv);
     size_t n;
     try {
       n = receiver.receive(st.buffers.slots(), st.buffers.batch_size());
@@ -1346,6 +1345,9 @@ static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** ou
       post_error(self, e, settings_snapshot(priv));
       return GST_FLOW_ERROR;
     }
+    // Read after the datagrams are: a live setting changed before one was read applies to it, also when this
+    // create() did not wait (read before, it could miss a change made between it and the read).
+    refresh_live_settings(priv);
     st.last_batch_full = n == st.buffers.batch_size();
     if (n == 0) continue;
     st.last_data_monotonic = g_get_monotonic_time();
