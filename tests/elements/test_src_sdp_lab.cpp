@@ -58,9 +58,13 @@ std::string sdpdemux_caps(const std::string& sdp_path, const std::function<void(
   Pipeline p("filesrc location=" + sdp_path + " ! sdpdemux latency=0 ! fakesink name=out sync=false");
   if (!p.set_state("rx", GST_STATE_PLAYING)) return "";
   GstPad* pad = gst_element_get_static_pad(p.by_name("out"), "sink");
+  // sdpdemux sets up its rtpbin once it has read the file: send until its pad has caps (5 s at most; a sanitized
+  // build takes a while).
   std::string caps;
-  for (int i = 0; i < 20 && caps.empty(); ++i) {
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (caps.empty() && std::chrono::steady_clock::now() < deadline) {
     send();
+    std::this_thread::sleep_for(50ms);
     caps = caps_of(pad);
   }
   gst_object_unref(pad);

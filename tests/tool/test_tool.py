@@ -393,19 +393,19 @@ wait""")
         self.assertEqual(sessions[0]["stream"], "239.77.1.1:5030 L16/48000")
 
     def test_ffmpeg_finds_and_decodes_a_stream_this_tool_announces(self):
+        # A sender that cannot announce (FFmpeg's own RTP output, with the SDP it writes), made findable by the tool.
         out = f"/tmp/mcastexpert-sap-{os.getpid()}.raw"
         sdp = f"/tmp/mcastexpert-sap-{os.getpid()}.sdp"
         r = lab("multihomed", f"""
-lab exec txa timeout 14 gst-launch-1.0 -q audiotestsrc is-live=true ! audioconvert \
-    ! audio/x-raw,format=S24BE,rate=48000,channels=2 ! rtpL24pay min-ptime=1000000 max-ptime=1000000 pt=98 \
-    ! mcastexpertsink groups=239.66.5.1:5040 iface=eth0 sdp-file={sdp} >/dev/null 2>&1 &
+lab exec txa timeout 14 ffmpeg -hide_banner -loglevel error -re -f lavfi -i sine=sample_rate=48000 -t 13 \\
+    -c:a pcm_s16be -f rtp 'rtp://239.66.5.1:5040?ttl=1' -sdp_file {sdp} >/dev/null 2>&1 &
 sleep 1
 lab exec txa timeout 12 $T announce {sdp} --iface eth0 --interval 1 --sap-group 224.2.127.254 >/dev/null &
-lab exec rx timeout 12 ffmpeg -hide_banner -loglevel error -i sap://224.2.127.254 -t 1 -f s24be -y {out}
+lab exec rx timeout 12 ffmpeg -hide_banner -loglevel error -i sap://224.2.127.254 -t 1 -f s16be -y {out}
 echo ffmpeg=$?; kill %1 %2 2>/dev/null; wait""")
         try:
             self.assertIn("ffmpeg=0", r.stdout, r.stderr)
-            self.assertGreater(os.path.getsize(out), 100000)  # a second of 48 kHz stereo 24-bit is 288,000 bytes
+            self.assertGreater(os.path.getsize(out), 50000)  # a second of 48 kHz mono 16-bit is 96,000 bytes
         finally:
             for f in (out, sdp):
                 if os.path.exists(f):
