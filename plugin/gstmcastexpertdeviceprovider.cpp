@@ -4,7 +4,8 @@
  *
  * Lists the streams announced by SAP (RFC 2974) on this host's networks as devices: Dante and AES67 devices,
  * PipeWire, FFmpeg's `-f sap`, `mcastexpert announce` and `mcastexpertsink sap=true`. A listener thread joins the SAP
- * groups (239.255.255.255, 224.2.127.254, 224.0.0.56, port 9875) on the interfaces the source joins on by default,
+ * groups (239.255.255.255, 224.2.127.254, 224.0.0.56 and, where there is IPv6, ff02::2:7ffe, ff05::2:7ffe,
+ * ff08::2:7ffe; port 9875) on the interfaces the source joins on by default,
  * and adds, updates and removes devices as sessions are announced, changed, deleted or fall silent. Each device's
  * display name is the session's `s=`, its class `Audio/Source/Network`, `Video/Source/Network` or `Source/Network`,
  * its caps those the SDP gives, and its properties the SDP, the announcer, the groups, port and senders, and the
@@ -29,23 +30,14 @@
 #include "address_list.hpp"
 #include "element_common.h"
 #include "error.hpp"
-#include "pacer.hpp"
-#include "receiver.hpp"
 #include "reception_plan.hpp"
-#include "sap_directory.hpp"
+#include "sap_listener.hpp"
 #include "sdp_reading.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(mcastexpert_provider_debug);
 #define GST_CAT_DEFAULT mcastexpert_provider_debug
 
 using namespace mcastexpert;
-
-namespace {
-
-constexpr char kSapGroups[] = "239.255.255.255,224.2.127.254,224.0.0.56";
-constexpr size_t kBatch = 16;
-
-}  // namespace
 
 // --- the device: one announced session ---
 
@@ -142,61 +134,48 @@ static void forget(GstMcastExpertDeviceProvider* self, const std::string& key) {
   gst_object_unref(gone);
 }
 
+static void add(GstMcastExpertDeviceProvider* self, const AnnouncedSession& session) {
+  GstDevice* device = device_for(session);
+  if (device == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(self->state->lock);
+    self->state->devices.emplace_back(session.key, GST_DEVICE(gst_object_ref(device)));
+  }
+  gst_device_provider_device_add(GST_DEVICE_PROVIDER(self), device);  // takes the floating ref
+}
+
 static void listen(GstMcastExpertDeviceProvider* self) {
-  ReceiverSettings settings;
-  settings.groups = parse_group_list(kSapGroups, kReceiverGroupRules);
-  settings.port = kSapPort;
-  settings.loop = true;
-  std::unique_ptr<MulticastReceiver> receiver;
-  InterfaceTable table;
+  std::unique_ptr<SapListener> listener;
   try {
-    table = InterfaceTable::from_system();
-    receiver = std::make_unique<MulticastReceiver>(settings, table);
+    SapListenerSettings settings;
+    settings.log = [self](const std::string& line) { GST_DEBUG_OBJECT(self, "%s", line.c_str()); };
+    listener = std::make_unique<SapListener>(settings);
   } catch (const Error& e) {
     GST_WARNING_OBJECT(self, "cannot listen for SAP: %s", plugin::describe(e).c_str());
     return;
   }
-  SlotBatch slots(kBatch, receiver->max_datagram());
-  Waker recheck;
-  SapDirectory directory;
+  GST_INFO_OBJECT(self, "listening for SAP on %s (%s)", listener->interfaces().c_str(), listener->groups().c_str());
+  std::vector<SapEvent> events;
   while (true) {
-    const auto result = receiver->wait(1000, self->state->stop, recheck);
-    if (result == MulticastReceiver::WaitResult::Stopped) break;
-    for (const auto& key : directory.expire(monotonic_ns())) forget(self, key);
-    if (result == MulticastReceiver::WaitResult::InterfacesChanged) {
-      try {
-        table = receiver->interfaces_now();
-        receiver->follow_interfaces(table, true);
-      } catch (const Error&) {
-      }
-      continue;
+    try {
+      if (!listener->listen(1000, self->state->stop, events)) break;
+    } catch (const Error& e) {
+      GST_WARNING_OBJECT(self, "SAP listening failed: %s", plugin::describe(e).c_str());
+      break;
     }
-    if (result != MulticastReceiver::WaitResult::Readable) continue;
-    const size_t n = receiver->receive(slots.data(), slots.size());
-    for (size_t i = 0; i < n; ++i) {
-      const ReceiveSlot& s = slots[i];
-      if (s.verdict != Verdict::Accepted || s.length > s.capacity) continue;
-      std::string why, key;
-      const auto message = parse_sap(s.data, s.length, why);
-      if (!message) {
-        GST_LOG_OBJECT(self, "not a SAP announcement: %s", why.c_str());
-        continue;
-      }
-      const NetInterface* in = table.by_index(s.ifindex);
-      const auto change = directory.heard(*message, s.ifindex, in != nullptr ? in->name : "",
-                                          receiver->groups()[s.group_index].address, monotonic_ns(), &key);
-      if (change == SapDirectory::Change::Removed || change == SapDirectory::Change::Updated) forget(self, key);
-      if (change != SapDirectory::Change::Added && change != SapDirectory::Change::Updated) continue;
-      for (const auto& session : directory.sessions()) {
-        if (session.key != key) continue;
-        GstDevice* device = device_for(session);
-        if (device == nullptr) break;
-        {
-          std::lock_guard<std::mutex> lock(self->state->lock);
-          self->state->devices.emplace_back(key, GST_DEVICE(gst_object_ref(device)));
-        }
-        gst_device_provider_device_add(GST_DEVICE_PROVIDER(self), device);  // takes the floating ref
-        break;
+    for (const auto& e : events) {
+      switch (e.kind) {
+        case SapEvent::Kind::Added: add(self, e.session); break;
+        case SapEvent::Kind::Updated:
+          forget(self, e.session.key);
+          add(self, e.session);
+          break;
+        case SapEvent::Kind::Deleted:
+        case SapEvent::Kind::Expired: forget(self, e.session.key); break;
+        case SapEvent::Kind::Refused:
+          GST_WARNING_OBJECT(self, "more than %zu sessions announced: the rest are not listed",
+                             SapDirectory::kMaxSessions);
+          break;
       }
     }
   }

@@ -43,19 +43,18 @@ int64_t SapDirectory::silence_limit_ns(int64_t period_ns) {
 }
 
 SapDirectory::Change SapDirectory::heard(const SapMessage& m, unsigned ifindex, const std::string& ifname,
-                                         const IpAddress& group, int64_t now_ns, std::string* key) {
+                                         const IpAddress& group, int64_t now_ns, AnnouncedSession* affected) {
   Origin o;
   if (!origin_of(m.sdp, o)) return Change::None;  // no o= line: nothing to file it under
   const std::string k = o.id + " on " + std::to_string(ifindex);
-  if (key != nullptr) *key = k;
   auto it = std::find_if(sessions_.begin(), sessions_.end(), [&](const AnnouncedSession& s) { return s.key == k; });
   if (m.deletion) {
     if (it == sessions_.end()) return Change::None;
+    if (affected != nullptr) *affected = *it;
     sessions_.erase(it);
     return Change::Removed;
   }
   if (it == sessions_.end()) {
-    if (sessions_.size() >= kMaxSessions) return Change::Refused;
     AnnouncedSession s;
     s.key = k;
     s.name = o.name;
@@ -67,6 +66,8 @@ SapDirectory::Change SapDirectory::heard(const SapMessage& m, unsigned ifindex, 
     s.ifname = ifname;
     s.sap_group = group;
     s.first_heard_ns = s.last_heard_ns = now_ns;
+    if (affected != nullptr) *affected = s;
+    if (sessions_.size() >= kMaxSessions) return Change::Refused;
     sessions_.push_back(std::move(s));
     return Change::Added;
   }
@@ -81,15 +82,16 @@ SapDirectory::Change SapDirectory::heard(const SapMessage& m, unsigned ifindex, 
   s.name = o.name;
   s.hash = m.hash;
   s.origin = m.origin;
+  if (affected != nullptr) *affected = s;
   return Change::Updated;
 }
 
-std::vector<std::string> SapDirectory::expire(int64_t now_ns) {
-  std::vector<std::string> gone;
+std::vector<AnnouncedSession> SapDirectory::expire(int64_t now_ns) {
+  std::vector<AnnouncedSession> gone;
   sessions_.erase(std::remove_if(sessions_.begin(), sessions_.end(),
                                  [&](const AnnouncedSession& s) {
                                    if (now_ns - s.last_heard_ns < silence_limit_ns(s.period_ns)) return false;
-                                   gone.push_back(s.key);
+                                   gone.push_back(s);
                                    return true;
                                  }),
                   sessions_.end());

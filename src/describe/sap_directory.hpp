@@ -37,11 +37,12 @@ class SapDirectory {
   // Silence that removes a session: 10 of its periods (30 s assumed until measured), at least 30 s, at most 1 h.
   static int64_t silence_limit_ns(int64_t period_ns);
 
-  // One message heard at `now_ns` on an interface, sent to `group`. What it changed; `key` says which session.
+  // One message heard at `now_ns` on an interface, sent to `group`. What it changed; `affected` gets the session it
+  // changed as it is now (Removed: as it was; Refused: as it would have been).
   Change heard(const SapMessage& m, unsigned ifindex, const std::string& ifname, const IpAddress& group, int64_t now_ns,
-               std::string* key = nullptr);
-  // Removes the sessions silent for too long at `now_ns`; returns their keys.
-  std::vector<std::string> expire(int64_t now_ns);
+               AnnouncedSession* affected = nullptr);
+  // Removes the sessions silent for too long at `now_ns`; returns them as they were.
+  std::vector<AnnouncedSession> expire(int64_t now_ns);
 
   const std::vector<AnnouncedSession>& sessions() const { return sessions_; }
 

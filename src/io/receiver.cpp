@@ -481,6 +481,13 @@ MulticastReceiver::WaitResult MulticastReceiver::wait(int timeout_ms, const Wake
   }
 }
 
+std::vector<int> MulticastReceiver::wait_fds() const {
+  std::vector<int> fds;
+  if (watcher_.valid()) fds.push_back(watcher_.fd());
+  for (const auto& fd : sockets_) fds.push_back(fd.get());
+  return fds;
+}
+
 uint64_t MulticastReceiver::kernel_drops() const {
   // The socket's own drop count (what SO_RXQ_OVFL would attach to every datagram), read only when asked.
   uint64_t drops = 0;

@@ -153,6 +153,9 @@ class MulticastReceiver {
   // interface or address change (InterfacesChanged: call follow_interfaces), or timeout_ms passes (-1: no
   // timeout). Neither waker is cleared here.
   WaitResult wait(int timeout_ms, const Waker& stop, const Waker& recheck);
+  // What wait() watches besides its wakers — the interface watch (when there is one), then every socket — for a
+  // caller that waits on several receivers in one poll(); it then asks interfaces_changed() and receive() of each.
+  std::vector<int> wait_fds() const;
 
   // Without waiting: whether the kernel reported an interface or address change since the last call (for a
   // caller busy reading, which does not wait).

@@ -10,9 +10,8 @@
 #include "commands.hpp"
 #include "json_writer.hpp"
 #include "pacer.hpp"
-#include "receiver.hpp"
 #include "report.hpp"
-#include "sap_directory.hpp"
+#include "sap_listener.hpp"
 #include "sdp_reading.hpp"
 #include "stop_signal.hpp"
 
@@ -24,8 +23,9 @@ const CommandSpec kSpec{
     "[--iface IF[,IF]] [--group G[,G]] [--seconds N] [--json]",
     "List the streams announced by SAP that this host hears, and follow them as they come and go.",
     "Joins the SAP groups on port 9875 — by default 239.255.255.255 (Dante, AES67 devices, aes67-linux-daemon,\n"
-    "PipeWire's AES67 setup), 224.2.127.254 (FFmpeg, VLC) and 224.0.0.56 (PipeWire's default) — on --iface (a list;\n"
-    "by default every interface the source joins on) and prints each session as it is announced (+), updated (~)\n"
+    "PipeWire's AES67 setup), 224.2.127.254 (FFmpeg, VLC), 224.0.0.56 (PipeWire's default) and, where the\n"
+    "interfaces have IPv6, ff02::2:7ffe, ff05::2:7ffe and ff08::2:7ffe — on --iface (a list; by default every\n"
+    "interface the source joins on) and prints each session as it is announced (+), updated (~)\n"
     "and deleted or silent too long (-): name, origin, group and port, payload, the interface it was heard on, the\n"
     "SAP group, its age and announce period. With --seconds N it listens that long and prints the list (or JSON)\n"
     "instead. Exit code 0 when a session was heard; 1 when none was (or the host refused to join); 2 for a bad\n"
@@ -33,13 +33,11 @@ const CommandSpec kSpec{
     0,
     0,
     {{"iface", 0, "IF[,IF]", "the interfaces to listen on (default: the source's default interfaces)"},
-     {"group", 0, "G[,G]", "the SAP groups to join (default 239.255.255.255,224.2.127.254,224.0.0.56)"},
+     {"group", 0, "G[,G]", "the SAP groups to join, either family, each with its own :port if not 9875 (default: all of the above)"},
      {"seconds", 0, "N", "listen this long, then print the list (default: follow until Ctrl-C)"},
      {"json", 0, nullptr, "print JSON: sessions with their SDP (with --seconds)"}},
 };
 
-constexpr size_t kBatch = 16;
-constexpr char kDefaultGroups[] = "239.255.255.255,224.2.127.254,224.0.0.56";
 
 // What a session says of itself, for a line of the list: group, port and payload, read with the source's code.
 std::string summary(const AnnouncedSession& s) {
@@ -62,82 +60,59 @@ void print_change(char mark, const AnnouncedSession& s) {
 
 int run(const ParsedArgs& args) {
   gst_init(nullptr, nullptr);
-  const std::string iface = args.get("iface");
   const double seconds = args.get_seconds("seconds", 0.0);
   const bool json = args.has("json");
-  ReceiverSettings settings;
-  settings.groups =
-      about_setting("group", [&] { return parse_group_list(args.get("group", kDefaultGroups), kReceiverGroupRules); });
-  settings.port = kSapPort;
-  settings.iface = iface;
-  settings.loop = true;  // an announcer on this host is heard too
-  const InterfaceTable table = InterfaceTable::from_system();
-  MulticastReceiver receiver(settings, table);
+  SapListenerSettings settings;
+  if (args.has("group"))
+    settings.groups =
+        about_setting("group", [&] { return parse_group_list(args.get("group"), {true, false, true, false}); });
+  settings.iface = args.get("iface");
+  SapListener listener(settings);
   if (!json) {
-    std::string on;
-    for (const auto& m : receiver.memberships())
-      if (on.find(m.ifname) == std::string::npos) on += (on.empty() ? "" : ", ") + m.ifname;
-    std::printf("Listening for SAP on %s (%s, port %u)\n", on.c_str(), args.get("group", kDefaultGroups).c_str(),
+    std::printf("Listening for SAP on %s (%s, port %u)\n", listener.interfaces().c_str(), listener.groups().c_str(),
                 kSapPort);
+    if (!listener.skipped().empty()) std::printf("  (not listening on %s)\n", listener.skipped().c_str());
     std::fflush(stdout);
   }
 
-  Waker stop, recheck;
+  Waker stop;
   wake_on_signals(stop);
-  SlotBatch slots(kBatch, receiver.max_datagram());
-  SapDirectory directory;
-  bool warned_cap = false;
   size_t heard = 0;
   const int64_t start = monotonic_ns();
   const int64_t deadline = seconds > 0 ? start + static_cast<int64_t>(seconds * 1e9) : -1;
+  std::vector<SapEvent> events;
   while (true) {
     const int64_t now = monotonic_ns();
     if (deadline >= 0 && now >= deadline) break;
     const int wait_ms = deadline < 0 ? 1000 : static_cast<int>(std::min<int64_t>(1000, (deadline - now) / 1000000 + 1));
-    const auto result = receiver.wait(wait_ms, stop, recheck);
-    if (result == MulticastReceiver::WaitResult::Stopped) break;
-    for (const auto& key : directory.expire(monotonic_ns()))
-      if (!json) std::printf("- %s: silent too long\n", key.c_str());
-    if (result == MulticastReceiver::WaitResult::InterfacesChanged) {
-      receiver.follow_interfaces(receiver.interfaces_now(), iface.empty());
-      continue;
-    }
-    if (result != MulticastReceiver::WaitResult::Readable) continue;
-    const size_t n = receiver.receive(slots.data(), slots.size());
-    for (size_t i = 0; i < n; ++i) {
-      const ReceiveSlot& s = slots[i];
-      if (s.verdict != Verdict::Accepted || s.length > s.capacity) continue;
-      std::string why;
-      const auto message = parse_sap(s.data, s.length, why);
-      if (!message) continue;
-      const NetInterface* in = table.by_index(s.ifindex);
-      const std::string ifname = in != nullptr ? in->name : "index " + std::to_string(s.ifindex);
-      std::string key;
-      const auto change =
-          directory.heard(*message, s.ifindex, ifname, receiver.groups()[s.group_index].address, monotonic_ns(), &key);
-      const auto it = std::find_if(directory.sessions().begin(), directory.sessions().end(),
-                                   [&](const AnnouncedSession& a) { return a.key == key; });
-      switch (change) {
-        case SapDirectory::Change::Added:
+    if (!listener.listen(wait_ms, stop, events)) break;
+    for (const auto& e : events) {
+      const AnnouncedSession& s = e.session;
+      switch (e.kind) {
+        case SapEvent::Kind::Added:
           ++heard;
-          if (!json) print_change('+', *it);
+          if (!json) print_change('+', s);
           break;
-        case SapDirectory::Change::Updated:
-          if (!json) print_change('~', *it);
+        case SapEvent::Kind::Updated:
+          if (!json) print_change('~', s);
           break;
-        case SapDirectory::Change::Removed:
-          if (!json) std::printf("- %s: deleted by its announcer\n", key.c_str());
+        case SapEvent::Kind::Deleted:
+          if (!json) std::printf("- \"%s\" from %s on %s: deleted by its announcer\n", s.name.c_str(),
+                                 s.origin.to_string().c_str(), s.ifname.c_str());
           break;
-        case SapDirectory::Change::Refused:
-          if (!warned_cap)
-            std::fprintf(stderr, "mcastexpert sap: more than %zu sessions announced; the rest are not listed\n",
-                         SapDirectory::kMaxSessions);
-          warned_cap = true;
+        case SapEvent::Kind::Expired:
+          if (!json) std::printf("- \"%s\" from %s on %s: silent too long\n", s.name.c_str(),
+                                 s.origin.to_string().c_str(), s.ifname.c_str());
           break;
-        case SapDirectory::Change::None: break;
+        case SapEvent::Kind::Refused:
+          std::fprintf(stderr, "mcastexpert sap: more than %zu sessions announced; the rest are not listed\n",
+                       SapDirectory::kMaxSessions);
+          break;
       }
+      std::fflush(stdout);
     }
   }
+  const SapDirectory& directory = listener.directory();
   const int64_t end = monotonic_ns();
   if (json) {
     JsonWriter out;
