@@ -9,6 +9,7 @@
 #include "address_list.hpp"
 #include "destination.hpp"
 #include "mcast_uri.hpp"
+#include "sap_listener.hpp"
 
 namespace mcastexpert::plugin {
 
@@ -61,6 +62,7 @@ void check_list(ListKind kind, const std::string& text) {
     case ListKind::Destinations: mcastexpert::parse_group_list(text, mcastexpert::kDestinationRules); break;
     case ListKind::Sources: mcastexpert::parse_source_list(text); break;
     case ListKind::Interfaces: mcastexpert::split_interface_list(text); break;
+    case ListKind::SapGroups: mcastexpert::parse_group_list(text, mcastexpert::kSapGroupRules); break;
   }
 }
 

@@ -26,7 +26,7 @@ constexpr auto kReadyOnly = static_cast<GParamFlags>(kLive | GST_PARAM_MUTABLE_R
 constexpr auto kReadOnly = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
 // What a list property holds, for checking it when it is set (by a setter, a URI or a signal alike).
-enum class ListKind { Groups, Destinations, Sources, Interfaces };
+enum class ListKind { Groups, Destinations, Sources, Interfaces, SapGroups };
 
 // A string property's value as a std::string ("" for NULL): how both elements' setters store text.
 std::string string_of(const GValue* value);

@@ -55,9 +55,11 @@
  */
 #include "gstmcastexpertsrc.h"
 
+#include <poll.h>
 #include <time.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <atomic>
 #include <deque>
 #include <memory>
@@ -75,6 +77,7 @@
 #include "receiver.hpp"
 #include "reception_plan.hpp"
 #include "rtp_merge.hpp"
+#include "sap_following.h"
 #include "sdp_reading.hpp"
 #include "wait_deadline.hpp"
 #include "waker.hpp"
@@ -144,6 +147,8 @@ enum {
   PROP_SDP,
   PROP_SDP_FILE,
   PROP_MEDIA,
+  PROP_SAP_SESSION,
+  PROP_SAP_GROUP,
   PROP_STATS,
   PROP_URI,
 };
@@ -182,11 +187,14 @@ struct SocketSettings {
   std::string sdp;       // a stream description, as text
   std::string sdp_file;  // ... or in a file, read at each start
   std::string media;     // which media description of it
+  std::string sap_session;  // ... or the one announced by SAP under this name ("*": the first heard)
+  std::string sap_group;    // the SAP groups listened on for it ("": the defaults)
 
   bool operator==(const SocketSettings& o) const {
     return groups == o.groups && port == o.port && iface == o.iface && sources == o.sources &&
            block_sources == o.block_sources && buffer_size == o.buffer_size && reuse == o.reuse && loop == o.loop &&
-           sdp == o.sdp && sdp_file == o.sdp_file && media == o.media;
+           sdp == o.sdp && sdp_file == o.sdp_file && media == o.media && sap_session == o.sap_session &&
+           sap_group == o.sap_group;
   }
   bool operator!=(const SocketSettings& o) const { return !(*this == o); }
 };
@@ -213,10 +221,16 @@ struct Settings {
 };
 
 // The open socket and what it resolved to: made at NULL→READY (so port=0 reads back in READY), remade at
-// READY→PAUSED when the socket settings changed since, dropped whole at READY→NULL.
+// READY→PAUSED when the socket settings changed since, dropped whole at READY→NULL. With sap-session, the SAP
+// listener instead, and a receiver only while the session is announced: made, remade and dropped by the streaming
+// thread as the session comes, changes and goes.
 struct RunningState {
   std::unique_ptr<MulticastReceiver> receiver;
   SocketSettings opened_with;
+  std::unique_ptr<plugin::SapFollowing> sap;  // with sap-session
+  uint64_t sap_generation = 0;                // the session generation the receiver was made for
+  SocketSettings session_socket;              // what the session's SDP set, as the receiver was made from it
+  NetnsPin netns;                             // where receivers made later (for a SAP session) belong
   plugin::ReceiveNames names;  // for the receive meta
   // From sdp / sdp-file: the caps the description gives, and whether its legs are merged (a DUP group).
   std::string described_text;
@@ -540,6 +554,45 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
                                                       "(audio, video) or index (empty = the first)",
                                                       nullptr, kReadyOnly));
   /**
+   * GstMcastExpertSrc:sap-session:
+   *
+   * Receive the stream announced by SAP (RFC 2974) under this session name (its SDP's `s=`, matched exactly), as
+   * Dante and AES67 devices, PipeWire, FFmpeg's `-f sap` and #mcastexpertsink:sap announce them; `*` takes the first
+   * session heard. From READY on the source listens on #GstMcastExpertSrc:sap-group on its
+   * #GstMcastExpertSrc:iface (the announcements heard elsewhere do not count), and once the session is heard it
+   * receives what its SDP describes, as #GstMcastExpertSrc:sdp does, on the interface it was heard on. While PLAYING
+   * it follows the announcements: a new group, port, sender or payload is left and joined anew, caps renegotiated;
+   * a deletion or silence leaves the groups, and the source waits for the session to come back (or for another
+   * announcement of the name, on another interface). Each change posts an element message `McastExpertSapSession`
+   * (`event`: `found`, `updated`, `deleted` or `expired`; `session`, `origin`, `iface`, `sap-group`, `reason`,
+   * `sdp`); while nothing matches, `McastExpertSapWaiting` (`session`, `listening`, and `heard`, an array naming the
+   * sessions that are announced) is posted each time what is heard changes, with an info message naming them. Not
+   * with #GstMcastExpertSrc:groups, #GstMcastExpertSrc:sdp or #GstMcastExpertSrc:sdp-file. The URI
+   * `sap://[GROUP[:PORT]][?session=NAME&...]` sets it.
+   *
+   * Since: 0.4
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SAP_SESSION,
+      g_param_spec_string("sap-session", "SAP session",
+                          "Receive the stream announced by SAP under this name (s=; * = the first heard): waits for "
+                          "it, receives what its SDP says, follows its updates",
+                          nullptr, kReadyOnly));
+  /**
+   * GstMcastExpertSrc:sap-group:
+   *
+   * With #GstMcastExpertSrc:sap-session, the SAP groups to listen on, comma-separated, either family, each with its
+   * own `:port` when not 9875. Empty, the default: 239.255.255.255 (Dante, AES67 gear, PipeWire's AES67 setup),
+   * 224.2.127.254 (FFmpeg, VLC), 224.0.0.56 (PipeWire's RTP modules) and, where the interfaces have IPv6,
+   * ff02::2:7ffe, ff05::2:7ffe and ff08::2:7ffe.
+   *
+   * Since: 0.4
+   */
+  plugin::install_list_property(gobject_class, PROP_SAP_GROUP, "sap-group", "SAP groups",
+                                "With sap-session: the SAP groups to listen on, either family, each with its own "
+                                ":port (empty = 239.255.255.255, 224.2.127.254, 224.0.0.56, ff0X::2:7ffe)",
+                                ListKind::SapGroups, kReadyOnly);
+  /**
    * GstMcastExpertSrc:reuse:
    *
    * Let other receivers share the port (SO_REUSEADDR). Every receiver still gets only its own groups, and never a
@@ -698,6 +751,8 @@ static void read_setting(const Settings& s, guint prop_id, GValue* value) {
     case PROP_SDP: g_value_set_string(value, s.socket.sdp.c_str()); break;
     case PROP_SDP_FILE: g_value_set_string(value, s.socket.sdp_file.c_str()); break;
     case PROP_MEDIA: g_value_set_string(value, s.socket.media.c_str()); break;
+    case PROP_SAP_SESSION: g_value_set_string(value, s.socket.sap_session.c_str()); break;
+    case PROP_SAP_GROUP: g_value_set_string(value, s.socket.sap_group.c_str()); break;
     case PROP_SKIP_FIRST_BYTES: g_value_set_int(value, s.live.skip_first_bytes); break;
     case PROP_REUSE: g_value_set_boolean(value, s.socket.reuse); break;
     case PROP_LOOP: g_value_set_boolean(value, s.socket.loop); break;
@@ -732,6 +787,8 @@ static void write_setting(Settings& s, guint prop_id, const GValue* value) {
     case PROP_SDP: s.socket.sdp = plugin::string_of(value); break;
     case PROP_SDP_FILE: s.socket.sdp_file = plugin::string_of(value); break;
     case PROP_MEDIA: s.socket.media = plugin::string_of(value); break;
+    case PROP_SAP_SESSION: s.socket.sap_session = plugin::string_of(value); break;
+    case PROP_SAP_GROUP: s.socket.sap_group = plugin::string_of(value); break;
     case PROP_SKIP_FIRST_BYTES: s.live.skip_first_bytes = g_value_get_int(value); break;
     case PROP_REUSE: s.socket.reuse = g_value_get_boolean(value); break;
     case PROP_LOOP: s.socket.loop = g_value_get_boolean(value); break;
@@ -847,7 +904,7 @@ static void gst_mcastexpert_src_get_property(GObject* object, guint prop_id, GVa
     case PROP_PORT: {
       // While a socket is open, the port it is bound to (port=0 asks for any); what the user set otherwise.
       std::lock_guard<std::mutex> lock(priv->state_lock);
-      if (priv->running) {
+      if (priv->running && priv->running->receiver) {
         g_value_set_int(value, priv->running->receiver->port());
         return;
       }
@@ -937,24 +994,78 @@ static Settings apply_description(const Settings& s, RunningState& running) {
   return out;
 }
 
+// What the receiver is made from, for settings `s` (with what a description set already applied).
+static ReceiverSettings receiver_settings(GstMcastExpertSrc* self, const Settings& s) {
+  ReceiverSettings rs;
+  rs.groups = about_setting("groups", [&] { return parse_group_list(s.socket.groups, kReceiverGroupRules); });
+  rs.sources = about_setting("sources", [&] { return parse_source_list(s.socket.sources); });
+  rs.block_sources = about_setting("block-sources", [&] { return parse_source_list(s.socket.block_sources); });
+  rs.port = static_cast<uint16_t>(s.socket.port);
+  rs.iface = s.socket.iface;
+  rs.reuse = s.socket.reuse;
+  rs.loop = s.socket.loop;
+  rs.buffer_size = s.socket.buffer_size;
+  rs.log = plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
+  return rs;
+}
+
+// The receive meta's names and the log of the joins, for the receiver `running` holds now.
+static void note_joins(GstMcastExpertSrc* self, RunningState& running, bool ssm) {
+  const MulticastReceiver& receiver = *running.receiver;
+  running.names = {};
+  for (const auto& g : receiver.groups()) running.names.groups.push_back(g.address.to_string());
+  for (const auto& m : receiver.memberships()) {
+    running.names.ifnames[m.ifindex] = m.ifname;
+    GST_INFO_OBJECT(self, "joined %s on %s (index %u)%s", m.group.to_string().c_str(), m.ifname.c_str(), m.ifindex,
+                    ssm ? " for the listed sources" : "");
+  }
+}
+
+// With sap-session (NULL→READY): the SAP listener, and no receiver until the session is heard. What cannot go with
+// it is an error naming both properties.
+static gboolean start_listening(GstMcastExpertSrc* self, const Settings& user) {
+  auto* priv = self->priv;
+  auto running = std::make_unique<RunningState>();
+  try {
+    if (!priv->stop.valid() || !priv->recheck.valid()) throw_system_error("cannot create an eventfd", EMFILE);
+    const std::pair<const char*, const std::string*> alternatives[] = {
+        {"groups", &user.socket.groups}, {"sdp", &user.socket.sdp}, {"sdp-file", &user.socket.sdp_file}};
+    for (const auto& [property, value] : alternatives) {
+      if (value->empty()) continue;
+      Error e(ErrorKind::InvalidSetting, std::string("sap-session and ") + property + " are both set",
+              std::string("set one of them: sap-session receives what the announcement describes"));
+      e.set_setting(property);
+      throw e;
+    }
+    SapListenerSettings listen;
+    listen.groups = about_setting("sap-group", [&] { return parse_group_list(user.socket.sap_group, kSapGroupRules); });
+    listen.iface = user.socket.iface;
+    listen.log = plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
+    running->sap = about_setting("sap-session", [&] {
+      return std::make_unique<plugin::SapFollowing>(listen, user.socket.sap_session, GST_ELEMENT(self),
+                                                    GST_CAT_DEFAULT, [priv] { priv->recheck.wake(); });
+    });
+  } catch (const Error& e) {
+    post_error(self, e, user);
+    return FALSE;
+  }
+  running->opened_with = user.socket;
+  std::lock_guard<std::mutex> lock(priv->state_lock);
+  priv->running = std::move(running);
+  return TRUE;
+}
+
 static gboolean open_receiver(GstMcastExpertSrc* self, const Settings& user) {
   auto* priv = self->priv;
   if (plugin::report_refused_value(GST_ELEMENT(self), user.refused)) return FALSE;
+  if (!user.socket.sap_session.empty()) return start_listening(self, user);
   auto running = std::make_unique<RunningState>();
   ReceiverSettings rs;
   Settings s;
   try {
     if (!priv->stop.valid() || !priv->recheck.valid()) throw_system_error("cannot create an eventfd", EMFILE);
     s = apply_description(user, *running);
-    rs.groups = about_setting("groups", [&] { return parse_group_list(s.socket.groups, kReceiverGroupRules); });
-    rs.sources = about_setting("sources", [&] { return parse_source_list(s.socket.sources); });
-    rs.block_sources = about_setting("block-sources", [&] { return parse_source_list(s.socket.block_sources); });
-    rs.port = static_cast<uint16_t>(s.socket.port);
-    rs.iface = s.socket.iface;
-    rs.reuse = s.socket.reuse;
-    rs.loop = s.socket.loop;
-    rs.buffer_size = s.socket.buffer_size;
-    rs.log = plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
+    rs = receiver_settings(self, s);
     running->receiver = std::make_unique<MulticastReceiver>(rs, InterfaceTable::from_system());
   } catch (const Error& e) {
     post_error(self, e, user);
@@ -962,12 +1073,7 @@ static gboolean open_receiver(GstMcastExpertSrc* self, const Settings& user) {
   }
   const MulticastReceiver& receiver = *running->receiver;
   running->opened_with = user.socket;
-  for (const auto& g : receiver.groups()) running->names.groups.push_back(g.address.to_string());
-  for (const auto& m : receiver.memberships()) {
-    running->names.ifnames[m.ifindex] = m.ifname;
-    GST_INFO_OBJECT(self, "joined %s on %s (index %u)%s", m.group.to_string().c_str(), m.ifname.c_str(), m.ifindex,
-                    rs.sources.empty() ? "" : " for the listed sources");
-  }
+  note_joins(self, *running, !rs.sources.empty());
   const int granted = receiver.stats().granted_buffer_size;
   if (s.socket.buffer_size_set && rs.buffer_size > 0 && granted < rs.buffer_size) {
     GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
@@ -1034,6 +1140,23 @@ static GstCaps* gst_mcastexpert_src_get_caps(GstBaseSrc* src, GstCaps* filter) {
 
 // --- streaming state ---
 
+// With redundancy (set, or a DUP description): the merger of the receiver's legs, from now on. The caller holds
+// state_lock.
+static void start_merging(GstMcastExpertSrc* self, RunningState& running, StreamingState& streaming,
+                          const Settings& s) {
+  running.merger.reset();
+  running.leg_live.reset();
+  running.not_rtp = 0;
+  streaming.leg_last_monotonic.clear();
+  if (!running.receiver || (s.redundancy != REDUNDANCY_ST2022_7 && !running.described_redundancy)) return;
+  const size_t legs = running.receiver->memberships().size();
+  running.merger = std::make_unique<RtpMerger>(uint64_t{s.redundancy_window_ms} * 1000000, legs);
+  running.leg_live = std::make_unique<std::atomic<bool>[]>(legs);
+  for (size_t i = 0; i < legs; ++i) running.leg_live[i] = true;  // until it is silent for a while
+  streaming.leg_last_monotonic.assign(legs, g_get_monotonic_time());
+  GST_INFO_OBJECT(self, "merging %zu legs (ST 2022-7), remembering packets for %u ms", legs, s.redundancy_window_ms);
+}
+
 static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
   auto* self = GST_MCASTEXPERT_SRC(src);
   auto* priv = self->priv;
@@ -1073,19 +1196,7 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
   streaming->live = s.live;
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
-    RunningState& running = *priv->running;
-    running.merger.reset();
-    running.leg_live.reset();
-    running.not_rtp = 0;
-    if (s.redundancy == REDUNDANCY_ST2022_7 || running.described_redundancy) {
-      const size_t legs = running.receiver->memberships().size();
-      running.merger = std::make_unique<RtpMerger>(uint64_t{s.redundancy_window_ms} * 1000000, legs);
-      running.leg_live = std::make_unique<std::atomic<bool>[]>(legs);
-      for (size_t i = 0; i < legs; ++i) running.leg_live[i] = true;  // until it is silent for a while
-      streaming->leg_last_monotonic.assign(legs, g_get_monotonic_time());
-      GST_INFO_OBJECT(self, "merging %zu legs (ST 2022-7), remembering packets for %u ms", legs,
-                      s.redundancy_window_ms);
-    }
+    start_merging(self, *priv->running, *streaming, s);
   }
   streaming->last_data_monotonic = g_get_monotonic_time();
   priv->streaming = std::move(streaming);
@@ -1243,6 +1354,9 @@ static GstFlowReturn wait_for_data(GstMcastExpertSrc* self, MulticastReceiver& r
       case MulticastReceiver::WaitResult::Recheck:
         priv->recheck.clear();
         refresh_live_settings(priv);
+        // The announced session changed: back to create(), which follows it (reading what is waiting first).
+        if (priv->running->sap && priv->running->sap->generation() != priv->running->sap_generation)
+          return GST_FLOW_OK;
         continue;
       case MulticastReceiver::WaitResult::InterfacesChanged: follow_interfaces(self, receiver); continue;
       case MulticastReceiver::WaitResult::TimedOut: break;
@@ -1325,17 +1439,142 @@ static void hand_out(GstMcastExpertSrc* self, std::vector<GstBuffer*>& buffers, 
   *out = nullptr;
 }
 
+// --- sap-session: the receiver follows the announced session ---
+
+// The settings a session's SDP gives, as sdp would: received on the interface it was heard on — or, for a DUP pair
+// and an iface listing one interface per leg, on those.
+static Settings session_settings(const Settings& user, const plugin::FollowedSession& session) {
+  Settings s = user;
+  s.socket.sdp = session.sdp;
+  s.socket.sap_session.clear();
+  s.socket.sap_group.clear();
+  bool per_leg = false;
+  try {
+    const auto listed = split_interface_list(user.socket.iface);
+    per_leg = listed.size() > 1 && read_sdp(session.sdp, user.socket.media).legs.size() == listed.size();
+  } catch (const Error&) {
+    // apply_description reports what is wrong with it
+  }
+  if (!per_leg) s.socket.iface = session.ifname;
+  return s;
+}
+
+static std::string caps_text(GstCaps* caps) {
+  if (caps == nullptr) return "";
+  gchar* text = gst_caps_to_string(caps);
+  std::string out = text;
+  g_free(text);
+  return out;
+}
+
+// Makes the receiver for the session as announced now (in the network namespace the element started in: the
+// streaming thread may come from a pool). When what it describes to receive did not change, the receiver stays.
+// When its SDP cannot be received here, a warning says why, and the source waits for the next announcement.
+static void receive_session(GstMcastExpertSrc* self, const plugin::FollowedSession& session) {
+  auto* priv = self->priv;
+  RunningState& running = *priv->running;
+  const Settings user = settings_snapshot(priv);
+  RunningState described;
+  Settings s;
+  ReceiverSettings rs;
+  try {
+    s = apply_description(session_settings(user, session), described);
+    if (running.receiver && s.socket == running.session_socket &&
+        caps_text(described.described_caps.get()) == caps_text(running.described_caps.get())) {
+      GST_INFO_OBJECT(self, "SAP session '%s' updated; what it describes to receive is the same",
+                      session.name.c_str());
+      return;
+    }
+    rs = receiver_settings(self, s);
+  } catch (const Error& e) {
+    GST_ELEMENT_WARNING(self, RESOURCE, OPEN_READ,
+                        ("SAP session '%s' from %s cannot be received: %s", session.name.c_str(),
+                         session.origin.c_str(), plugin::describe(e).c_str()),
+                        ("heard on %s; waiting for an announcement that can be", session.ifname.c_str()));
+    std::lock_guard<std::mutex> lock(priv->state_lock);
+    running.receiver.reset();
+    return;
+  }
+  std::unique_ptr<MulticastReceiver> receiver;
+  {
+    // The old joins are left before the new ones are made: the same group and port may be in both.
+    std::lock_guard<std::mutex> lock(priv->state_lock);
+    running.merger.reset();
+    running.receiver.reset();
+  }
+  try {
+    receiver = running.netns.run([&] { return std::make_unique<MulticastReceiver>(rs, InterfaceTable::from_system()); });
+  } catch (const Error& e) {
+    GST_ELEMENT_WARNING(self, RESOURCE, OPEN_READ,
+                        ("SAP session '%s' cannot be received: %s", session.name.c_str(), plugin::describe(e).c_str()),
+                        ("heard on %s from %s; waiting for an announcement that can be", session.ifname.c_str(),
+                         session.origin.c_str()));
+    return;
+  }
+  const bool caps_changed =
+      caps_text(described.described_caps.get()) != caps_text(running.described_caps.get());
+  {
+    std::lock_guard<std::mutex> lock(priv->state_lock);
+    running.receiver = std::move(receiver);
+    running.session_socket = s.socket;
+    running.described_text = described.described_text;
+    running.described_caps = described.described_caps;
+    running.described_redundancy = described.described_redundancy;
+    start_merging(self, running, *priv->streaming, user);
+  }
+  note_joins(self, running, !rs.sources.empty());
+  priv->streaming->last_batch_full = false;
+  if (caps_changed) gst_pad_mark_reconfigure(GST_BASE_SRC_PAD(self));
+}
+
+// With sap-session: a receiver for the session as announced now, waiting (in the stop and recheck wakers alone)
+// while none is. FLOW_OK with a receiver to read, FLUSHING when unlocked.
+static GstFlowReturn follow_session(GstMcastExpertSrc* self) {
+  auto* priv = self->priv;
+  RunningState& running = *priv->running;
+  while (true) {
+    uint64_t generation = 0;
+    const auto session = running.sap->current(&generation);
+    if (generation != running.sap_generation) {
+      running.sap_generation = generation;
+      if (session) {
+        receive_session(self, *session);
+      } else {
+        GST_INFO_OBJECT(self, "the SAP session is gone: leaving its groups until it is announced again");
+        std::lock_guard<std::mutex> lock(priv->state_lock);
+        running.merger.reset();
+        running.receiver.reset();
+      }
+    }
+    if (running.receiver) return GST_FLOW_OK;
+    pollfd fds[] = {{priv->stop.fd(), POLLIN, 0}, {priv->recheck.fd(), POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0 && errno != EINTR) {
+      post_error(self, Error(ErrorKind::Resource, std::string("waiting failed: ") + g_strerror(errno)),
+                 settings_snapshot(priv));
+      return GST_FLOW_ERROR;
+    }
+    if (fds[0].revents != 0) return GST_FLOW_FLUSHING;
+    if (fds[1].revents != 0) {
+      priv->recheck.clear();
+      refresh_live_settings(priv);
+    }
+  }
+}
+
 static GstFlowReturn gst_mcastexpert_src_create(GstPushSrc* psrc, GstBuffer** out) {
   auto* self = GST_MCASTEXPERT_SRC(psrc);
   auto* priv = self->priv;
   StreamingState& st = *priv->streaming;
-  MulticastReceiver& receiver = *priv->running->receiver;  // stable from start to stop
   if (!st.pending.empty()) {
     *out = st.pending.front();
     st.pending.pop_front();
     return GST_FLOW_OK;
   }
   while (true) {
+    if (priv->running->sap)
+      if (const GstFlowReturn followed = follow_session(self); followed != GST_FLOW_OK) return followed;
+    // Stable from start to stop — with sap-session, until the next follow_session().
+    MulticastReceiver& receiver = *priv->running->receiver;
     if (!st.buffers.prepare_slots()) return GST_FLOW_FLUSHING;
     if (const GstFlowReturn waited = wait_for_batch(self, receiver); waited != GST_FLOW_OK) return waited;
     size_t n;

@@ -22,6 +22,8 @@ namespace mcastexpert {
 // ff0X::2:7ffe by scope (2 link, 5 site, 8 organisation).
 constexpr char kDefaultSapGroupsV4[] = "239.255.255.255,224.2.127.254,224.0.0.56";
 constexpr char kDefaultSapGroupsV6[] = "ff02::2:7ffe,ff05::2:7ffe,ff08::2:7ffe";
+// A list of SAP groups as users give it: either family or both, each with its own :port, an IPv6 %scope.
+inline constexpr GroupListRules kSapGroupRules{true, false, true, false};
 
 struct SapListenerSettings {
   // The SAP groups, either family or both, each with its own port if not 9875. Empty: the defaults of both

@@ -65,7 +65,7 @@ int run(const ParsedArgs& args) {
   SapListenerSettings settings;
   if (args.has("group"))
     settings.groups =
-        about_setting("group", [&] { return parse_group_list(args.get("group"), {true, false, true, false}); });
+        about_setting("group", [&] { return parse_group_list(args.get("group"), kSapGroupRules); });
   settings.iface = args.get("iface");
   SapListener listener(settings);
   if (!json) {
