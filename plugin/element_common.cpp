@@ -184,6 +184,9 @@ mcastexpert::DebugLog debug_log(GstElement* element, GstDebugCategory* category)
 
 // --- mcast:// URIs ---
 
+constexpr char kSapSession[] = "sap-session";  // the source's: a sap:// URI's session, not a query key
+constexpr char kSapGroup[] = "sap-group";      // ... and its authority
+
 namespace {
 
 // The keys the last URI applied to this element set, comma-separated (qdata, freed with the element).
@@ -264,9 +267,11 @@ GstURIType uri_get_type(GType type) {
   return g_type_is_a(type, GST_TYPE_BASE_SRC) ? GST_URI_SRC : GST_URI_SINK;
 }
 
-const gchar* const* uri_get_protocols(GType) {
-  static const gchar* protocols[] = {"mcast", nullptr};
-  return protocols;
+const gchar* const* uri_get_protocols(GType type) {
+  // The source also opens streams announced by SAP: sap://, as FFmpeg names them, for playbin and urisourcebin.
+  static const gchar* source[] = {"mcast", "sap", nullptr};
+  static const gchar* sink[] = {"mcast", nullptr};
+  return g_type_is_a(type, GST_TYPE_BASE_SRC) ? source : sink;
 }
 
 gchar* uri_get_uri(GstURIHandler* handler) {
@@ -280,6 +285,26 @@ gboolean uri_set_uri(GstURIHandler* handler, const gchar* uri, GError** error) {
 
 }  // namespace
 
+// Every key of the element's that is not at its default, in the order the class installed them; port only when
+// `port_in_query` says so.
+static void append_query_keys(GstElement* element, mcastexpert::McastUri& uri, bool port_in_query, gint port) {
+  for (GParamSpec* pspec : uri_key_properties(G_OBJECT_GET_CLASS(element))) {
+    const char* k = pspec->name;
+    if (std::string(k) == "port") {
+      if (port_in_query) uri.query.emplace_back("port", std::to_string(port));
+      continue;
+    }
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, pspec->value_type);
+    g_object_get_property(G_OBJECT(element), k, &v);
+    if (!g_param_value_defaults(pspec, &v)) {
+      const std::string text = value_text(&v);
+      if (!text.empty()) uri.query.emplace_back(k, text);  // "" is the unset string
+    }
+    g_value_unset(&v);
+  }
+}
+
 std::vector<GParamSpec*> uri_key_properties(GObjectClass* klass) {
   guint n = 0;
   GParamSpec** all = g_object_class_list_properties(klass, &n);
@@ -289,7 +314,8 @@ std::vector<GParamSpec*> uri_key_properties(GObjectClass* klass) {
     const std::string name = p->name;
     // The element's own settings only: a base class's (num-buffers, sync, ...) are not the stream's.
     if (p->owner_type != G_OBJECT_CLASS_TYPE(klass) || (p->flags & G_PARAM_WRITABLE) == 0 ||
-        (p->flags & G_PARAM_CONSTRUCT_ONLY) != 0 || name == "groups" || name == "uri")
+        (p->flags & G_PARAM_CONSTRUCT_ONLY) != 0 || name == "groups" || name == "uri" || name == kSapSession ||
+        name == kSapGroup)
       continue;
     keys.push_back(p);
   }
@@ -326,6 +352,11 @@ gboolean apply_uri(GstElement* element, const gchar* uri, GError** error) {
                   std::string("cannot be applied while ") + gst_element_state_get_name(state),
                   "set the URI in NULL or READY");
     const auto parsed = mcastexpert::McastUri::parse(text);
+    const bool sap = parsed.scheme == "sap";
+    const bool takes_sap = g_object_class_find_property(klass, kSapSession) != nullptr;
+    if (sap && !takes_sap)
+      throw Error(ErrorKind::InvalidSetting, "is a sap:// URI, which only mcastexpertsrc opens",
+                  "announce the stream with sap=true, and give the sink an mcast:// URI");
     auto add = [&](const std::string& key, const std::string& value) {
       GParamSpec* pspec = g_object_class_find_property(klass, key.c_str());
       if (pspec == nullptr) throw Error(ErrorKind::InvalidSetting, "key '" + key + "' names no property");
@@ -334,13 +365,34 @@ gboolean apply_uri(GstElement* element, const gchar* uri, GError** error) {
       values.push_back({pspec});
       parse_uri_value(pspec, key, value, &values.back().value);
     };
-    add("groups", parsed.groups);
-    if (parsed.port) add("port", std::to_string(*parsed.port));
+    if (sap) {
+      // sap://[GROUP[:PORT]][?session=NAME]: the SAP groups to listen on, and the session (without one, the first
+      // heard, as FFmpeg's sap:// takes it). No groups: the announcement says them.
+      std::string group = parsed.groups;
+      if (parsed.port) group = (group.find(':') != std::string::npos ? "[" + group + "]" : group) + ":" +
+                               std::to_string(*parsed.port);
+      add(kSapGroup, group);
+      std::string session = "*";
+      for (const auto& [key, value] : parsed.query)
+        if (key == "session") session = value;
+      add(kSapSession, session);
+      add("groups", "");
+    } else {
+      add("groups", parsed.groups);
+      if (parsed.port) add("port", std::to_string(*parsed.port));
+      // An mcast:// URI says the groups: a SAP session set before is not wanted any more.
+      if (takes_sap) {
+        add(kSapSession, "");
+        add(kSapGroup, "");
+      }
+    }
     for (const auto& [key, value] : parsed.query) {
+      if (sap && key == "session") continue;
       if (!is_known_key(keys, key)) {
         std::string known;
         for (GParamSpec* k : keys) known += (known.empty() ? "" : ", ") + std::string(k->name);
         const char* meant = ffmpeg_key_meaning(key);
+        if (sap) known = "session, " + known;
         std::string hint = "use one of " + known;
         if (meant != nullptr && is_known_key(keys, meant)) {
           hint = "FFmpeg's udp:// '";
@@ -395,7 +447,37 @@ void set_uri_property(GstElement* element, GstDebugCategory* category, const GVa
   g_error_free(error);
 }
 
+// The sap:// URI of a source set to receive a SAP session: its SAP groups, the session and the other keys.
+static std::string build_sap_uri(GstElement* element, const std::string& session) {
+  gchar* group_text = nullptr;
+  g_object_get(element, kSapGroup, &group_text, nullptr);
+  mcastexpert::McastUri uri;
+  uri.scheme = "sap";
+  uri.groups = group_text != nullptr ? group_text : "";
+  g_free(group_text);
+  try {
+    // One group with a port of its own: the URI's host and port.
+    const auto entries = mcastexpert::parse_group_list(uri.groups, mcastexpert::kSapGroupRules);
+    if (entries.size() == 1 && entries.front().port) {
+      uri.groups = entries.front().address.to_string() + (entries.front().scope.empty() ? "" : "%" + entries.front().scope);
+      uri.port = entries.front().port;
+    }
+  } catch (const Error&) {
+    // the setter keeps only lists that parse
+  }
+  if (session != "*") uri.query.emplace_back("session", session);
+  append_query_keys(element, uri, false, 0);
+  return uri.to_string();
+}
+
 std::string build_uri(GstElement* element) {
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), kSapSession) != nullptr) {
+    gchar* session = nullptr;
+    g_object_get(element, kSapSession, &session, nullptr);
+    const std::string name = session != nullptr ? session : "";
+    g_free(session);
+    if (!name.empty()) return build_sap_uri(element, name);
+  }
   gchar* groups_text = nullptr;
   gint port = 0;
   g_object_get(element, "groups", &groups_text, "port", &port, nullptr);
@@ -432,21 +514,7 @@ std::string build_uri(GstElement* element) {
     port_in_query = port != default_port && std::any_of(entries.begin(), entries.end(),
                                                         [](const mcastexpert::GroupEntry& e) { return !e.port; });
   }
-  for (GParamSpec* pspec : uri_key_properties(G_OBJECT_GET_CLASS(element))) {
-    const char* k = pspec->name;
-    if (std::string(k) == "port") {
-      if (port_in_query) uri.query.emplace_back("port", std::to_string(port));
-      continue;
-    }
-    GValue v = G_VALUE_INIT;
-    g_value_init(&v, pspec->value_type);
-    g_object_get_property(G_OBJECT(element), k, &v);
-    if (!g_param_value_defaults(pspec, &v)) {
-      const std::string text = value_text(&v);
-      if (!text.empty()) uri.query.emplace_back(k, text);  // "" is the unset string
-    }
-    g_value_unset(&v);
-  }
+  append_query_keys(element, uri, port_in_query, port);
   return uri.to_string();
 }
 

@@ -57,15 +57,23 @@ std::string percent_encode(const std::string& text, std::string_view keep = ":,"
 }  // namespace
 
 McastUri McastUri::parse(std::string_view uri) {
-  constexpr std::string_view scheme = "mcast://";
-  if (uri.size() < scheme.size() || !std::equal(scheme.begin(), scheme.end(), uri.begin(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-      })) {
+  // mcast:// for a stream by its groups; sap:// (the source's) for one announced by SAP, as FFmpeg spells it.
+  auto starts_with = [&](std::string_view scheme) {
+    return uri.size() >= scheme.size() && std::equal(scheme.begin(), scheme.end(), uri.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+           });
+  };
+  McastUri result;
+  std::string_view scheme = "mcast://";
+  if (starts_with("sap://")) {
+    scheme = "sap://";
+    result.scheme = "sap";
+  } else if (!starts_with(scheme)) {
     const auto sep = uri.find("://");
     if (sep != std::string_view::npos && sep > 0)
       throw Error(ErrorKind::InvalidSetting,
                   "URI '" + std::string(uri) + "' has the scheme '" + std::string(uri.substr(0, sep)) +
-                      "://'; these elements take mcast://",
+                      "://'; these elements take mcast:// (and the source sap://)",
                   "write mcast:// and the same group, port and options, e.g. mcast://239.1.2.3:5004?iface=eth1");
     bad(uri, "does not start with mcast://");
   }
@@ -89,7 +97,6 @@ McastUri McastUri::parse(std::string_view uri) {
   }
   if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
 
-  McastUri result;
   std::string_view port_text;
   if (rest.find(',') != std::string_view::npos || rest.find('@') != std::string_view::npos) {
     // Several groups, or entries with interfaces of their own: the authority is a group list as the groups
@@ -115,7 +122,8 @@ McastUri McastUri::parse(std::string_view uri) {
       result.groups = percent_decode(uri, rest);
     }
   }
-  if (result.groups.find_first_not_of(" \t") == std::string::npos) bad(uri, "names no group");
+  // sap:// alone means the SAP groups everyone announces on.
+  if (result.groups.find_first_not_of(" \t") == std::string::npos && result.scheme != "sap") bad(uri, "names no group");
   if (!port_text.empty()) {
     unsigned long port = 0;
     for (const char c : port_text) {
@@ -139,7 +147,7 @@ McastUri McastUri::parse(std::string_view uri) {
 }
 
 std::string McastUri::to_string() const {
-  std::string text = "mcast://";
+  std::string text = scheme + "://";
   if (groups.find(',') != std::string::npos || groups.find('@') != std::string::npos) {
     text += percent_encode(groups, ":,[]@+");  // a list: its entries carry their own brackets, ports, interfaces
   } else {

@@ -1,4 +1,5 @@
-// mcast:// URIs: "mcast://239.1.2.3:5004?iface=eth1&sources=10.0.0.1", "mcast://[ff15::1]:5004?ttl=4".
+// mcast:// URIs: "mcast://239.1.2.3:5004?iface=eth1&sources=10.0.0.1", "mcast://[ff15::1]:5004?ttl=4"; and the
+// source's sap:// URIs: "sap://239.255.255.255?session=Studio%20A".
 #pragma once
 
 #include <optional>
@@ -10,6 +11,9 @@
 namespace mcastexpert {
 
 struct McastUri {
+  // "mcast", or "sap" for the source's sap://[GROUP[:PORT]][?session=NAME&...] (an announced stream; the authority,
+  // which may be empty there, is the SAP groups).
+  std::string scheme = "mcast";
   // The authority: one group (with an optional port, which goes to `port`), or a group list written as the groups
   // property takes it, entries separated by commas (each with its own port where the element allows one).
   std::string groups;
