@@ -306,6 +306,9 @@ static void append_query_keys(GstElement* element, mcastexpert::McastUri& uri, b
 }
 
 std::vector<GParamSpec*> uri_key_properties(GObjectClass* klass) {
+  // The source's sap-session and sap-group are a sap:// URI's session and authority (the sink's sap-group, what it
+  // announces on, is a key like any other).
+  const bool sap_uris = g_object_class_find_property(klass, kSapSession) != nullptr;
   guint n = 0;
   GParamSpec** all = g_object_class_list_properties(klass, &n);
   std::vector<GParamSpec*> keys;
@@ -315,7 +318,7 @@ std::vector<GParamSpec*> uri_key_properties(GObjectClass* klass) {
     // The element's own settings only: a base class's (num-buffers, sync, ...) are not the stream's.
     if (p->owner_type != G_OBJECT_CLASS_TYPE(klass) || (p->flags & G_PARAM_WRITABLE) == 0 ||
         (p->flags & G_PARAM_CONSTRUCT_ONLY) != 0 || name == "groups" || name == "uri" || name == kSapSession ||
-        name == kSapGroup)
+        (name == kSapGroup && sap_uris))
       continue;
     keys.push_back(p);
   }

@@ -260,9 +260,10 @@ class WithoutNetAdmin : public WithoutCapability {
 };
 
 // The text of every message of `type` (error, warning or info) waiting on `bus`, taken off it.
-inline std::vector<std::string> messages_on(GstBus* bus, GstMessageType type) {
+// The text of each message `m` of `type` (error, warning or info); takes them.
+inline std::vector<std::string> message_texts(const std::vector<GstMessage*>& messages, GstMessageType type) {
   std::vector<std::string> out;
-  while (GstMessage* m = gst_bus_pop_filtered(bus, type)) {
+  for (GstMessage* m : messages) {
     GError* err = nullptr;
     if (type == GST_MESSAGE_WARNING)
       gst_message_parse_warning(m, &err, nullptr);
@@ -275,6 +276,13 @@ inline std::vector<std::string> messages_on(GstBus* bus, GstMessageType type) {
     gst_message_unref(m);
   }
   return out;
+}
+
+// Takes every message of `type` on `bus` (gst_bus_pop_filtered drops the others).
+inline std::vector<std::string> messages_on(GstBus* bus, GstMessageType type) {
+  std::vector<GstMessage*> taken;
+  while (GstMessage* m = gst_bus_pop_filtered(bus, type)) taken.push_back(m);
+  return message_texts(taken, type);
 }
 
 // The errors `element` (configured, in NULL, on a bus of its own) posts going to `state` on `host`, by a thread
@@ -328,6 +336,7 @@ class Harness {
   ~Harness() {
     // Stopped first, then the messages dropped: queued messages hold refs on the element and its pads.
     gst_element_set_state(h_->element, GST_STATE_NULL);
+    for (GstMessage* m : kept_) gst_message_unref(m);
     gst_bus_set_flushing(bus_, TRUE);
     gst_harness_teardown(h_);
     gst_object_unref(bus_);
@@ -367,7 +376,7 @@ class Harness {
   // The text of the first error message on the element's bus, "" if none.
   std::string error() {
     std::string text;
-    while (GstMessage* m = gst_bus_pop_filtered(bus_, GST_MESSAGE_ERROR)) {
+    for (GstMessage* m : take(GST_MESSAGE_ERROR)) {
       GError* err = nullptr;
       gst_message_parse_error(m, &err, nullptr);
       if (text.empty() && err != nullptr) text = err->message;
@@ -391,12 +400,12 @@ class Harness {
   }
 
   // The text of every message of `type` posted so far (error, warning or info).
-  std::vector<std::string> messages(GstMessageType type) { return messages_on(bus_, type); }
+  std::vector<std::string> messages(GstMessageType type) { return message_texts(take(type), type); }
 
   // Copies of the structures of the element messages named `name` posted so far (the caller frees them).
   std::vector<GstStructure*> element_messages(const char* name) {
     std::vector<GstStructure*> out;
-    while (GstMessage* m = gst_bus_pop_filtered(bus_, GST_MESSAGE_ELEMENT)) {
+    for (GstMessage* m : take(GST_MESSAGE_ELEMENT)) {
       const GstStructure* s = gst_message_get_structure(m);
       if (s != nullptr && gst_structure_has_name(s, name)) out.push_back(gst_structure_copy(s));
       gst_message_unref(m);
@@ -419,9 +428,21 @@ class Harness {
   }
 
  private:
+  // The messages of `type` posted so far, in order; the others are kept for a later call (asking for element
+  // messages must not lose an info message posted beside them).
+  std::vector<GstMessage*> take(GstMessageType type) {
+    while (GstMessage* m = gst_bus_pop(bus_)) kept_.push_back(m);
+    std::vector<GstMessage*> out;
+    std::vector<GstMessage*> rest;
+    for (GstMessage* m : kept_) (GST_MESSAGE_TYPE(m) & type ? out : rest).push_back(m);
+    kept_.swap(rest);
+    return out;
+  }
+
   std::string host_;
   GstHarness* h_;
   GstBus* bus_;
+  std::vector<GstMessage*> kept_;
 };
 
 // A pipeline from gst_parse_launch, with its bus watched for an error.

@@ -32,6 +32,24 @@ inline std::vector<std::string> tags(const std::string& tag, int count = 3) {
   return out;
 }
 
+// An RTP packet: version 2, payload type `pt`, sequence `seq`, SSRC 0x11223344, then `payload`.
+inline std::string rtp_packet(int pt, uint16_t seq, const std::string& payload) {
+  std::string p(12, '\0');
+  p[0] = static_cast<char>(0x80);
+  p[1] = static_cast<char>(pt);
+  p[2] = static_cast<char>(seq >> 8);
+  p[3] = static_cast<char>(seq & 0xff);
+  p[4] = 0;
+  p[5] = 0;
+  p[6] = static_cast<char>(seq >> 8);
+  p[7] = static_cast<char>(seq & 0xff);
+  p[8] = 0x11;
+  p[9] = 0x22;
+  p[10] = 0x33;
+  p[11] = 0x44;
+  return p + payload;
+}
+
 inline std::string src(const std::string& props) {
   return "mcastexpertsrc " + props;
 }

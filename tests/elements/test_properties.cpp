@@ -117,16 +117,18 @@ void expect_signals_documented(const char* factory, const std::string& page) {
   gst_object_unref(e);
 }
 
-// The properties an mcast:// URI may carry as keys: the element's own writable ones, but groups (the authority)
-// and uri itself.
+// The properties an mcast:// URI may carry as keys: the element's own writable ones, but groups (the authority),
+// uri itself, and the source's sap-session and sap-group (a sap:// URI's session and authority; the sink's
+// sap-group is a key).
 std::vector<GParamSpec*> uri_key_specs(GstElement* e) {
   guint n = 0;
   GParamSpec** specs = g_object_class_list_properties(G_OBJECT_GET_CLASS(e), &n);
+  const bool sap = g_object_class_find_property(G_OBJECT_GET_CLASS(e), "sap-session") != nullptr;
   std::vector<GParamSpec*> keys;
   for (guint i = 0; i < n; ++i) {
     const std::string name = specs[i]->name;
     if (specs[i]->owner_type == G_OBJECT_TYPE(e) && (specs[i]->flags & G_PARAM_WRITABLE) != 0 && name != "groups" &&
-        name != "uri")
+        name != "uri" && name != "sap-session" && (name != "sap-group" || !sap))
       keys.push_back(specs[i]);
   }
   g_free(specs);
@@ -227,6 +229,14 @@ std::string value_of(GstElement* e, const char* name) {
   return out;
 }
 
+std::string string_of(GstElement* e, const char* name) {
+  gchar* text = nullptr;
+  g_object_get(e, name, &text, nullptr);
+  std::string out = text != nullptr ? text : "";
+  g_free(text);
+  return out;
+}
+
 // Every key set to something other than its default: the URI read back names each once and sets a fresh element to
 // the same values, and reading the fresh element's URI gives the same URI.
 void expect_uri_round_trip(const char* factory, const char* groups) {
@@ -287,6 +297,42 @@ TEST(UriKeys, SinkUriWithEveryKeySetMakesAFreshSinkTheSame) {
   expect_uri_round_trip("mcastexpertsink", "239.1.1.1:5000,239.1.1.2");
   // (With a port on every entry the port property is unused, and a URI leaves it out.)
   expect_uri_round_trip("mcastexpertsink", "[ff15::1]:5000,ff15::2");
+}
+
+// A source set to a SAP session reads back as a sap:// URI (SAP group and port in the authority, the session as
+// session=, every other key as for mcast://) that sets a fresh source the same; sap:// without a session is the
+// first session heard; an mcast:// URI applied after it clears the session.
+TEST(UriKeys, SourceSapUriMakesAFreshSourceTheSame) {
+  GstElement* e = gst_element_factory_make("mcastexpertsrc", nullptr);
+  g_object_set(e, "sap-session", "Studio A/1", "sap-group", "239.255.255.255:9876", "iface", "eth1", "buffer-size",
+               1 << 20, nullptr);
+  gchar* uri = nullptr;
+  g_object_get(e, "uri", &uri, nullptr);
+  ASSERT_NE(uri, nullptr);
+  EXPECT_STREQ(uri, "sap://239.255.255.255:9876?session=Studio%20A%2F1&iface=eth1&buffer-size=1048576");
+  GstElement* fresh = gst_element_factory_make("mcastexpertsrc", nullptr);
+  GError* err = nullptr;
+  EXPECT_TRUE(gst_uri_handler_set_uri(GST_URI_HANDLER(fresh), uri, &err)) << (err != nullptr ? err->message : "");
+  g_clear_error(&err);
+  for (const char* p : {"sap-session", "sap-group", "iface", "buffer-size", "groups"})
+    EXPECT_EQ(value_of(fresh, p), value_of(e, p)) << p;
+  g_free(uri);
+  EXPECT_TRUE(gst_uri_handler_set_uri(GST_URI_HANDLER(fresh), "sap://", &err));
+  EXPECT_EQ(string_of(fresh, "sap-session"), "*");
+  EXPECT_EQ(string_of(fresh, "sap-group"), "");
+  EXPECT_EQ(string_of(fresh, "iface"), "") << "keys the last URI set and this one leaves out go back to defaults";
+  EXPECT_TRUE(gst_uri_handler_set_uri(GST_URI_HANDLER(fresh), "sap://[ff05::2:7ffe]:9875?session=Six", &err));
+  EXPECT_EQ(string_of(fresh, "sap-group"), "[ff05::2:7ffe]:9875");
+  EXPECT_EQ(string_of(fresh, "sap-session"), "Six");
+  EXPECT_FALSE(gst_uri_handler_set_uri(GST_URI_HANDLER(fresh), "sap://?session=A&ttl=3", &err));
+  ASSERT_NE(err, nullptr);
+  EXPECT_NE(std::string(err->message).find("unknown key 'ttl'"), std::string::npos) << err->message;
+  g_clear_error(&err);
+  EXPECT_TRUE(gst_uri_handler_set_uri(GST_URI_HANDLER(fresh), "mcast://239.1.1.1:5000", &err));
+  EXPECT_EQ(string_of(fresh, "sap-session"), "");
+  EXPECT_EQ(string_of(fresh, "groups"), "239.1.1.1");
+  gst_object_unref(fresh);
+  gst_object_unref(e);
 }
 
 TEST(Signals, SourceSignalsAndDocsAgree) {

@@ -1,7 +1,7 @@
 // SrcSdp: mcastexpertsrc receives what a stream description (SDP) describes, in the multihomed lab: SDPs as AES67
 // and ST 2110 gear writes them (tests/fixtures/sdp), with the caps sdpdemux gives for them; a ST 2022-7 DUP pair
 // merged, each leg pinned to its own interface; what FFmpeg writes for its own RTP output, decoded; the choice of
-// media; a property set against the description; and bad SDPs, each error naming its line.
+// media; a property set against the description; and bad SDPs, each error naming its line. (SAP: test_src_sap_lab.)
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -13,24 +13,6 @@ namespace {
 std::string fixture(const std::string& name) {
   const char* dir = std::getenv("MCASTEXPERT_FIXTURES");
   return std::string(dir != nullptr ? dir : "tests/fixtures") + "/sdp/" + name;
-}
-
-// An RTP packet: version 2, payload type `pt`, sequence `seq`, SSRC 0x11223344, then `payload`.
-std::string rtp_packet(int pt, uint16_t seq, const std::string& payload) {
-  std::string p(12, '\0');
-  p[0] = static_cast<char>(0x80);
-  p[1] = static_cast<char>(pt);
-  p[2] = static_cast<char>(seq >> 8);
-  p[3] = static_cast<char>(seq & 0xff);
-  p[4] = 0;
-  p[5] = 0;
-  p[6] = static_cast<char>(seq >> 8);
-  p[7] = static_cast<char>(seq & 0xff);
-  p[8] = 0x11;
-  p[9] = 0x22;
-  p[10] = 0x33;
-  p[11] = 0x44;
-  return p + payload;
 }
 
 // Sends RTP packets seq from..to-1 from `host` (its eth0) to group:port, a few ms apart.
@@ -305,86 +287,6 @@ TEST(SrcSdp, WhatFfmpegWritesForItsRtpOutputIsReceivedAndDecoded) {
   ffmpeg.join();
   std::remove(path.c_str());
   EXPECT_GE(frames.load(), 10) << "decoded frames";
-}
-
-// The first device-added (or -removed) message on `bus` within `limit`, its device (the caller unrefs), or nullptr.
-GstDevice* device_message(GstBus* bus, GstMessageType type, std::chrono::milliseconds limit) {
-  GstMessage* m = gst_bus_timed_pop_filtered(bus, static_cast<GstClockTime>(limit.count()) * GST_MSECOND, type);
-  if (m == nullptr) return nullptr;
-  GstDevice* device = nullptr;
-  if (type == GST_MESSAGE_DEVICE_ADDED)
-    gst_message_parse_device_added(m, &device);
-  else
-    gst_message_parse_device_removed(m, &device);
-  gst_message_unref(m);
-  return device;
-}
-
-TEST(SrcSap, TheDeviceProviderListsAnAnnouncedStreamAndMakesASourcePinnedWhereItWasHeard) {
-  GstDeviceMonitor* monitor = gst_device_monitor_new();
-  gst_device_monitor_add_filter(monitor, "Source/Network", nullptr);
-  {
-    lab::InHost in("rx");  // the provider's listener thread is made here, on rx
-    ASSERT_TRUE(gst_device_monitor_start(monitor));
-  }
-  GstBus* bus = gst_device_monitor_get_bus(monitor);
-  // An announced stream on LAN A (rx eth0): an AES67-style sink with sap=true on txa.
-  auto sender = std::make_unique<Pipeline>(
-      "audiotestsrc is-live=true ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! "
-      "rtpL24pay min-ptime=1000000 max-ptime=1000000 ! mcastexpertsink sync=true groups=239.57.0.1:5060 iface=eth0 "
-      "sap=true sap-interval=1 session-name=\"Lab stream\"");
-  ASSERT_TRUE(sender->set_state("txa", GST_STATE_PLAYING));
-  GstDevice* device = device_message(bus, GST_MESSAGE_DEVICE_ADDED, 10000ms);
-  ASSERT_NE(device, nullptr) << "no device for the announced stream";
-  gchar* name = gst_device_get_display_name(device);
-  EXPECT_STREQ(name, "Lab stream");
-  g_free(name);
-  EXPECT_TRUE(gst_device_has_classes(device, "Audio/Source/Network"));
-  GstStructure* props = gst_device_get_properties(device);
-  EXPECT_STREQ(gst_structure_get_string(props, "iface"), "eth0");
-  EXPECT_STREQ(gst_structure_get_string(props, "groups"), "239.57.0.1");
-  EXPECT_STREQ(gst_structure_get_string(props, "origin"), F("TXA_ETH0_IPV4").c_str());
-  EXPECT_STREQ(gst_structure_get_string(props, "sap-group"), "239.255.255.255");
-  gst_structure_free(props);
-  GstCaps* caps = gst_device_get_caps(device);
-  EXPECT_NE(std::string(gst_structure_get_string(gst_caps_get_structure(caps, 0), "encoding-name")), "");
-  gst_caps_unref(caps);
-  // The element it makes receives the stream, pinned to the interface it was heard on.
-  GstElement* made = gst_device_create_element(device, "from-device");
-  ASSERT_NE(made, nullptr);
-  gchar* iface = nullptr;
-  g_object_get(made, "iface", &iface, nullptr);
-  EXPECT_STREQ(iface, "eth0");
-  g_free(iface);
-  {
-    GstElement* pipeline = gst_pipeline_new(nullptr);
-    GstElement* sink = gst_element_factory_make("fakesink", nullptr);
-    g_object_set(sink, "signal-handoffs", TRUE, "sync", FALSE, nullptr);
-    std::atomic<int> got{0};
-    g_signal_connect(
-        sink, "handoff",
-        G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer n) { ++*static_cast<std::atomic<int>*>(n); }), &got);
-    gst_bin_add_many(GST_BIN(pipeline), made, sink, nullptr);
-    ASSERT_TRUE(gst_element_link(made, sink));
-    {
-      lab::InHost in("rx");
-      ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
-    }
-    for (int i = 0; i < 100 && got < 10; ++i) std::this_thread::sleep_for(20ms);
-    EXPECT_GE(got.load(), 10) << "the device's source received nothing";
-    gst_element_set_state(pipeline, GST_STATE_NULL);
-    gst_object_unref(pipeline);
-  }
-  // The sender stops: its deletion removes the device.
-  sender.reset();
-  GstDevice* removed = device_message(bus, GST_MESSAGE_DEVICE_REMOVED, 5000ms);
-  ASSERT_NE(removed, nullptr) << "the deletion did not remove the device";
-  EXPECT_EQ(removed, device);
-  gst_object_unref(removed);
-  gst_object_unref(device);
-  gst_object_unref(bus);
-  gst_device_monitor_stop(monitor);
-  gst_object_unref(monitor);
 }
 
 int main(int argc, char** argv) {
