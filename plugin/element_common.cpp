@@ -372,8 +372,8 @@ gboolean apply_uri(GstElement* element, const gchar* uri, GError** error) {
       // sap://[GROUP[:PORT]][?session=NAME]: the SAP groups to listen on, and the session (without one, the first
       // heard, as FFmpeg's sap:// takes it). No groups: the announcement says them.
       std::string group = parsed.groups;
-      if (parsed.port) group = (group.find(':') != std::string::npos ? "[" + group + "]" : group) + ":" +
-                               std::to_string(*parsed.port);
+      if (parsed.port)
+        group = (group.find(':') != std::string::npos ? "[" + group + "]" : group) + ":" + std::to_string(*parsed.port);
       add(kSapGroup, group);
       std::string session = "*";
       for (const auto& [key, value] : parsed.query)
@@ -462,7 +462,8 @@ static std::string build_sap_uri(GstElement* element, const std::string& session
     // One group with a port of its own: the URI's host and port.
     const auto entries = mcastexpert::parse_group_list(uri.groups, mcastexpert::kSapGroupRules);
     if (entries.size() == 1 && entries.front().port) {
-      uri.groups = entries.front().address.to_string() + (entries.front().scope.empty() ? "" : "%" + entries.front().scope);
+      uri.groups =
+          entries.front().address.to_string() + (entries.front().scope.empty() ? "" : "%" + entries.front().scope);
       uri.port = entries.front().port;
     }
   } catch (const Error&) {

@@ -59,8 +59,8 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <atomic>
+#include <cerrno>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -184,9 +184,9 @@ struct SocketSettings {
   bool buffer_size_set = false;  // asked for by the user (a smaller grant is then worth a warning)
   gboolean reuse = kDefaultReuse;
   gboolean loop = kDefaultLoop;
-  std::string sdp;       // a stream description, as text
-  std::string sdp_file;  // ... or in a file, read at each start
-  std::string media;     // which media description of it
+  std::string sdp;          // a stream description, as text
+  std::string sdp_file;     // ... or in a file, read at each start
+  std::string media;        // which media description of it
   std::string sap_session;  // ... or the one announced by SAP under this name ("*": the first heard)
   std::string sap_group;    // the SAP groups listened on for it ("": the defaults)
 
@@ -231,7 +231,7 @@ struct RunningState {
   uint64_t sap_generation = 0;                // the session generation the receiver was made for
   SocketSettings session_socket;              // what the session's SDP set, as the receiver was made from it
   NetnsPin netns;                             // where receivers made later (for a SAP session) belong
-  plugin::ReceiveNames names;  // for the receive meta
+  plugin::ReceiveNames names;                 // for the receive meta
   // From sdp / sdp-file: the caps the description gives, and whether its legs are merged (a DUP group).
   std::string described_text;
   CapsRef described_caps;
@@ -1042,8 +1042,8 @@ static gboolean start_listening(GstMcastExpertSrc* self, const Settings& user) {
     listen.iface = user.socket.iface;
     listen.log = plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
     running->sap = about_setting("sap-session", [&] {
-      return std::make_unique<plugin::SapFollowing>(listen, user.socket.sap_session, GST_ELEMENT(self),
-                                                    GST_CAT_DEFAULT, [priv] { priv->recheck.wake(); });
+      return std::make_unique<plugin::SapFollowing>(listen, user.socket.sap_session, GST_ELEMENT(self), GST_CAT_DEFAULT,
+                                                    [priv] { priv->recheck.wake(); });
     });
   } catch (const Error& e) {
     post_error(self, e, user);
@@ -1355,8 +1355,7 @@ static GstFlowReturn wait_for_data(GstMcastExpertSrc* self, MulticastReceiver& r
         priv->recheck.clear();
         refresh_live_settings(priv);
         // The announced session changed: back to create(), which follows it (reading what is waiting first).
-        if (priv->running->sap && priv->running->sap->generation() != priv->running->sap_generation)
-          return GST_FLOW_OK;
+        if (priv->running->sap && priv->running->sap->generation() != priv->running->sap_generation) return GST_FLOW_OK;
         continue;
       case MulticastReceiver::WaitResult::InterfacesChanged: follow_interfaces(self, receiver); continue;
       case MulticastReceiver::WaitResult::TimedOut: break;
@@ -1481,8 +1480,7 @@ static void receive_session(GstMcastExpertSrc* self, const plugin::FollowedSessi
     s = apply_description(session_settings(user, session), described);
     if (running.receiver && s.socket == running.session_socket &&
         caps_text(described.described_caps.get()) == caps_text(running.described_caps.get())) {
-      GST_INFO_OBJECT(self, "SAP session '%s' updated; what it describes to receive is the same",
-                      session.name.c_str());
+      GST_INFO_OBJECT(self, "SAP session '%s' updated; what it describes to receive is the same", session.name.c_str());
       return;
     }
     rs = receiver_settings(self, s);
@@ -1503,7 +1501,8 @@ static void receive_session(GstMcastExpertSrc* self, const plugin::FollowedSessi
     running.receiver.reset();
   }
   try {
-    receiver = running.netns.run([&] { return std::make_unique<MulticastReceiver>(rs, InterfaceTable::from_system()); });
+    receiver =
+        running.netns.run([&] { return std::make_unique<MulticastReceiver>(rs, InterfaceTable::from_system()); });
   } catch (const Error& e) {
     GST_ELEMENT_WARNING(self, RESOURCE, OPEN_READ,
                         ("SAP session '%s' cannot be received: %s", session.name.c_str(), plugin::describe(e).c_str()),
@@ -1511,8 +1510,7 @@ static void receive_session(GstMcastExpertSrc* self, const plugin::FollowedSessi
                          session.origin.c_str()));
     return;
   }
-  const bool caps_changed =
-      caps_text(described.described_caps.get()) != caps_text(running.described_caps.get());
+  const bool caps_changed = caps_text(described.described_caps.get()) != caps_text(running.described_caps.get());
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
     running.receiver = std::move(receiver);

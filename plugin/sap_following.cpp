@@ -88,10 +88,10 @@ void SapFollowing::handle(const SapEvent& e) {
       break;
     }
     case SapEvent::Kind::Refused:
-      GST_ELEMENT_WARNING(element_, RESOURCE, READ,
-                          ("More than %zu SAP sessions announced: the rest are not looked at",
-                           SapDirectory::kMaxSessions),
-                          ("a network flooding the SAP groups; sap-session '%s'", session_.c_str()));
+      GST_ELEMENT_WARNING(
+          element_, RESOURCE, READ,
+          ("More than %zu SAP sessions announced: the rest are not looked at", SapDirectory::kMaxSessions),
+          ("a network flooding the SAP groups; sap-session '%s'", session_.c_str()));
       break;
   }
 }
@@ -118,11 +118,11 @@ void SapFollowing::post_session(const char* event, const AnnouncedSession& s, co
   gst_element_post_message(
       element_, gst_message_new_element(
                     GST_OBJECT(element_),
-                    gst_structure_new("McastExpertSapSession", "event", G_TYPE_STRING, event, "session",
-                                      G_TYPE_STRING, s.name.c_str(), "origin", G_TYPE_STRING,
-                                      s.origin.to_string().c_str(), "iface", G_TYPE_STRING, s.ifname.c_str(),
-                                      "sap-group", G_TYPE_STRING, s.sap_group.to_string().c_str(), "reason",
-                                      G_TYPE_STRING, reason.c_str(), "sdp", G_TYPE_STRING, s.sdp.c_str(), nullptr)));
+                    gst_structure_new("McastExpertSapSession", "event", G_TYPE_STRING, event, "session", G_TYPE_STRING,
+                                      s.name.c_str(), "origin", G_TYPE_STRING, s.origin.to_string().c_str(), "iface",
+                                      G_TYPE_STRING, s.ifname.c_str(), "sap-group", G_TYPE_STRING,
+                                      s.sap_group.to_string().c_str(), "reason", G_TYPE_STRING, reason.c_str(), "sdp",
+                                      G_TYPE_STRING, s.sdp.c_str(), nullptr)));
 }
 
 // While nothing matches: each time the sessions heard change, a message naming them (and an info message that
@@ -142,8 +142,8 @@ void SapFollowing::post_waiting() {
     gst_value_array_append_and_take_value(&list, &v);
     text += (text.empty() ? "" : ", ") + h;
   }
-  GstStructure* st = gst_structure_new("McastExpertSapWaiting", "session", G_TYPE_STRING, session_.c_str(),
-                                       "listening", G_TYPE_STRING, listening_.c_str(), nullptr);
+  GstStructure* st = gst_structure_new("McastExpertSapWaiting", "session", G_TYPE_STRING, session_.c_str(), "listening",
+                                       G_TYPE_STRING, listening_.c_str(), nullptr);
   gst_structure_take_value(st, "heard", &list);
   gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), st));
   if (heard.empty()) return;

@@ -15,6 +15,7 @@
 #include "json_writer.hpp"
 #include "report.hpp"
 #include "route_lookup.hpp"
+#include "sap_packet.hpp"
 
 namespace mcastexpert::tool {
 namespace {
@@ -24,7 +25,8 @@ const CommandSpec kSpec{
     "[--iface SPEC] [--group GROUP[:PORT]] [--source S] [--port P] [--json]",
     "Check the host for what breaks multicast, and say the command that fixes each finding.",
     "Checks: iface-up, iface-multicast, iface-address, rp-filter, route, igmp-version, max-memberships,\n"
-    "rmem-max, wmem-max, memberships, firewall. Each is ok, warn (works, with a risk worth knowing) or fail\n"
+    "rmem-max, wmem-max, memberships, firewall, sap (whether SAP announcements, UDP 9875, can be heard: a\n"
+    "filter rule, a strict rp_filter, a link down). Each is ok, warn (works, with a risk worth knowing) or fail\n"
     "(this breaks multicast). Without --iface, the interfaces the elements use by default are checked (those\n"
     "a receiver joins on and the one a sender leaves by); without --group, 239.255.0.1 stands for any group of\n"
     "IPv4 (pass an IPv6 group to check IPv6). --group and --source may be comma-separated lists.\n"
@@ -327,6 +329,47 @@ void check_firewall(const Context& c, Check& check) {
     check.add(Status::Ok, "no " + rules->tool + " rule drops UDP port " + std::to_string(c.port));
 }
 
+// Whether each interface can hear SAP announcements (UDP 9875 on 239.255.255.255, 224.2.127.254, 224.0.0.56 and
+// ff0X::2:7ffe), whatever group and port the stream itself uses: what mcastexpertsrc sap-session, the device provider
+// and mcastexpert sap depend on. A rule that drops the port silences every one of them; a strict reverse-path filter
+// drops the announcements of devices that are not routed back through the interface they announce on.
+void check_sap(const Context& c, Check& check) {
+  std::vector<std::string> dropped;
+  for (const Family f : {Family::V4, Family::V6}) {
+    const auto rules = read_filter_rules(f);
+    if (!rules) continue;
+    const FilterVerdict v = judge_filter(*rules, kSapPort);
+    if (!v.dropped && !v.policy_drops) continue;
+    const std::string what = "a " + rules->tool + (v.dropped ? " rule drops" : " input policy drops") + " UDP port " +
+                             std::to_string(kSapPort) + " (SAP) for " + family_name(f) + ": " + v.rule;
+    if (std::find(dropped.begin(), dropped.end(), what) == dropped.end()) dropped.push_back(what);
+  }
+  for (const auto& d : dropped)
+    check.add(Status::Fail, d + " — no announcement is heard on any interface",
+              "accept it before the rule: nft add rule FAMILY TABLE CHAIN udp dport " + std::to_string(kSapPort) +
+                  " accept (iptables -I INPUT -p udp --dport " + std::to_string(kSapPort) + " -j ACCEPT)");
+  const long long all = read_sysctl("net/ipv4/conf/all/rp_filter").value_or(0);
+  for (const auto& i : c.ifaces) {
+    if (i.loopback) continue;
+    if (!i.up || !i.multicast) {
+      check.add(Status::Fail, i.name + " cannot hear SAP: it is " + (i.up ? "not multicast-capable" : "down"),
+                "see iface-up and iface-multicast");
+      continue;
+    }
+    const long long own = read_sysctl("net/ipv4/conf/" + i.name + "/rp_filter").value_or(0);
+    if (std::max(all, own) == 1) {
+      check.add(Status::Warn,
+                "on " + i.name +
+                    " the strict reverse-path filter drops the SAP announcements of devices whose address is not "
+                    "routed back through " +
+                    i.name + " (another subnet, no route to it here): they are never listed",
+                "sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf." + i.name + ".rp_filter=2");
+      continue;
+    }
+    if (dropped.empty()) check.add(Status::Ok, i.name + " can hear SAP (UDP " + std::to_string(kSapPort) + ")");
+  }
+}
+
 Context make_context(const ParsedArgs& args) {
   Context c;
   c.table = InterfaceTable::from_system();
@@ -394,6 +437,7 @@ int run(const ParsedArgs& args) {
   check("wmem-max", [&](Check& k) { check_buffer_max("wmem_max", "the sink's buffer-size", k); });
   check("memberships", [&](Check& k) { check_memberships(c, k); });
   check("firewall", [&](Check& k) { check_firewall(c, k); });
+  check("sap", [&](Check& k) { check_sap(c, k); });
 
   bool failed = false;
   for (const auto& k : checks) failed = failed || k.status == Status::Fail;

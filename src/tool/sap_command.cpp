@@ -33,11 +33,11 @@ const CommandSpec kSpec{
     0,
     0,
     {{"iface", 0, "IF[,IF]", "the interfaces to listen on (default: the source's default interfaces)"},
-     {"group", 0, "G[,G]", "the SAP groups to join, either family, each with its own :port if not 9875 (default: all of the above)"},
+     {"group", 0, "G[,G]",
+      "the SAP groups to join, either family, each with its own :port if not 9875 (default: all of the above)"},
      {"seconds", 0, "N", "listen this long, then print the list (default: follow until Ctrl-C)"},
      {"json", 0, nullptr, "print JSON: sessions with their SDP (with --seconds)"}},
 };
-
 
 // What a session says of itself, for a line of the list: group, port and payload, read with the source's code.
 std::string summary(const AnnouncedSession& s) {
@@ -64,8 +64,7 @@ int run(const ParsedArgs& args) {
   const bool json = args.has("json");
   SapListenerSettings settings;
   if (args.has("group"))
-    settings.groups =
-        about_setting("group", [&] { return parse_group_list(args.get("group"), kSapGroupRules); });
+    settings.groups = about_setting("group", [&] { return parse_group_list(args.get("group"), kSapGroupRules); });
   settings.iface = args.get("iface");
   SapListener listener(settings);
   if (!json) {
@@ -97,12 +96,14 @@ int run(const ParsedArgs& args) {
           if (!json) print_change('~', s);
           break;
         case SapEvent::Kind::Deleted:
-          if (!json) std::printf("- \"%s\" from %s on %s: deleted by its announcer\n", s.name.c_str(),
-                                 s.origin.to_string().c_str(), s.ifname.c_str());
+          if (!json)
+            std::printf("- \"%s\" from %s on %s: deleted by its announcer\n", s.name.c_str(),
+                        s.origin.to_string().c_str(), s.ifname.c_str());
           break;
         case SapEvent::Kind::Expired:
-          if (!json) std::printf("- \"%s\" from %s on %s: silent too long\n", s.name.c_str(),
-                                 s.origin.to_string().c_str(), s.ifname.c_str());
+          if (!json)
+            std::printf("- \"%s\" from %s on %s: silent too long\n", s.name.c_str(), s.origin.to_string().c_str(),
+                        s.ifname.c_str());
           break;
         case SapEvent::Kind::Refused:
           std::fprintf(stderr, "mcastexpert sap: more than %zu sessions announced; the rest are not listed\n",

@@ -2,7 +2,8 @@
 """Runs every recipe of docs/cookbook.md in the lab, as written: each block marked `<!-- lab: TOPOLOGY -->` starts
 its senders ("# on HOST" says where), then runs the last command — the receiver — with num-buffers added to its
 source, and passes when that receiver gets its buffers and ends cleanly. Then the two application examples
-(docs/examples/receive-meta.c and .py) are built and run the way the cookbook says, and their output checked.
+(docs/examples/receive-meta.c and .py) are built and run the way the cookbook says, and their output checked; and
+the device provider's Python example of docs/discovery.md.
 Usage: test_cookbook.py LAB SOURCE_DIR"""
 
 import os
@@ -105,6 +106,28 @@ class Examples(unittest.TestCase):
         r = run_in_lab("lan", self.SENDER + f"lab exec b timeout 20 python3 {shlex.quote(script)} 239.1.2.3 eth0 5\n"
                                             "exit $?\n")
         self.check_output(r)
+
+
+class Discovery(unittest.TestCase):
+    """docs/examples/list-announced.py, as docs/discovery.md shows it: the device provider from Python lists a stream
+    a sink announces on LAN A (rx eth0), with the source that receives it, and drops it when the sender stops."""
+
+    def test_python_device_monitor(self):
+        script = os.path.join(SRC, "docs/examples/list-announced.py")
+        r = run_in_lab("multihomed", f"""
+lab exec rx timeout 20 python3 {shlex.quote(script)} 6 > /tmp/announced.$$ 2>&1 &
+sleep 1
+lab exec txa timeout 3 gst-launch-1.0 -q audiotestsrc is-live=true ! audioconvert ! rtpL24pay \
+    ! mcastexpertsink groups=239.81.0.1:5004 iface=eth0 sap=true sap-interval=1 session-name="Python stream" \
+    >/dev/null 2>&1
+wait %1; cat /tmp/announced.$$; rm -f /tmp/announced.$$
+""")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.strip().splitlines()
+        self.assertIn("+ Python stream (Audio/Source/Network): 239.81.0.1 port 5004 from 10.77.1.2 on eth0", lines,
+                      r.stdout)
+        self.assertIn("  mcastexpertsrc iface=eth0", lines, r.stdout)
+        self.assertIn("- Python stream", lines, r.stdout)  # the sender's deletion, at its stop
 
 
 if __name__ == "__main__":

@@ -294,10 +294,10 @@ TEST(SrcSap, ASapUriOpensTheFirstSessionHeardInUridecodebin) {
   gst_object_unref(made);
   Pipeline p("uridecodebin uri=sap://239.255.255.255 ! audioconvert ! fakesink name=out signal-handoffs=true");
   std::atomic<int> decoded{0};
-  g_signal_connect(
-      p.by_name("out"), "handoff",
-      G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer n) { ++*static_cast<std::atomic<int>*>(n); }),
-      &decoded);
+  g_signal_connect(p.by_name("out"), "handoff", G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer n) {
+                     ++*static_cast<std::atomic<int>*>(n);
+                   }),
+                   &decoded);
   ASSERT_TRUE(p.set_state("rx", GST_STATE_PLAYING));
   for (int i = 0; i < 200 && decoded < 20; ++i) std::this_thread::sleep_for(25ms);
   EXPECT_GE(decoded.load(), 20) << "uridecodebin decoded nothing from sap://";

@@ -123,7 +123,7 @@ class Doctor(unittest.TestCase):
         c = doctor("multihomed", "true", "--iface eth1 --group 239.1.2.3")
         self.assertEqual(c["rc"], 0)
         for cid in ("iface-up", "iface-multicast", "iface-address", "rp-filter", "igmp-version", "max-memberships",
-                    "rmem-max", "wmem-max", "memberships", "firewall", "route"):
+                    "rmem-max", "wmem-max", "memberships", "firewall", "route", "sap"):
             self.assertIn(c[cid]["status"], ("ok", "warn"), cid)
         for cid in ("iface-up", "iface-multicast", "iface-address", "rp-filter", "igmp-version", "firewall"):
             self.assertEqual(c[cid]["status"], "ok", c[cid])
@@ -230,6 +230,28 @@ class Doctor(unittest.TestCase):
         policy = ("lab exec rx nft add table inet t; lab exec rx nft 'add chain inet t input { type filter hook input "
                   "priority 0 ; policy drop ; }'")
         self.assertEqual(doctor("multihomed", policy, "--iface eth1")["firewall"]["status"], "fail")
+
+    def test_sap_reception(self):
+        # Healthy: each interface can hear SAP, whatever the stream's group and port.
+        c = doctor("multihomed", "true", "--iface eth0,eth1 --group 239.1.2.3:5004")
+        self.assertEqual(c["sap"]["status"], "ok", c["sap"])
+        self.assertIn("eth1 can hear SAP (UDP 9875)", c["sap"]["message"])
+        # A rule that drops 9875 silences every listener; the stream's own port is not the one that matters.
+        rule = ("lab exec rx nft add table inet t; lab exec rx nft 'add chain inet t input { type filter hook input "
+                "priority 0 ; }'; lab exec rx nft add rule inet t input udp dport 9875 drop")
+        dropped = doctor("multihomed", rule, "--iface eth1 --group 239.1.2.3:5004")
+        self.assertEqual(dropped["sap"]["status"], "fail")
+        self.assertIn("drops UDP port 9875 (SAP)", dropped["sap"]["message"])
+        self.assertIn("udp dport 9875 accept", dropped["sap"]["fix"])
+        self.assertEqual(dropped["firewall"]["status"], "ok")  # 5004 itself passes
+        # A strict reverse-path filter: announcements of devices not routed back through eth1 are dropped.
+        strict = "lab exec rx sysctl -w net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.eth1.rp_filter=1"
+        rp = doctor("multihomed", strict, "--iface eth1")
+        self.assertEqual(rp["sap"]["status"], "warn")
+        self.assertIn("strict reverse-path filter drops the SAP announcements", rp["sap"]["message"])
+        down = doctor("multihomed", "lab exec rx ip link set eth1 down", "--iface eth1")
+        self.assertEqual(down["sap"]["status"], "fail")
+        self.assertIn("eth1 cannot hear SAP: it is down", down["sap"]["message"])
 
     def test_human_output_and_exit_code(self):
         r = lab("multihomed", "lab exec rx ip link set eth1 down; lab exec rx $T doctor --iface eth1")
