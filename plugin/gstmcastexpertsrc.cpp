@@ -449,7 +449,8 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    * without a querier, where a stream stops after some minutes for no visible reason, set this below the switch's
    * membership timeout (60 is a good value). 0, the default, never rejoins: with a querier (any router or a switch
    * configured as one), memberships are refreshed by its queries. Between the leave and the join, some
-   * microseconds, a datagram may be missed. Changes in any state.
+   * microseconds, a datagram may be missed. Changes in any state. With #GstMcastExpertSrc:sap-session, the SAP
+   * listener also joins its groups again after this long without an announcement (60 s when 0), as set at start.
    *
    * Since: 0.3
    */
@@ -1040,6 +1041,9 @@ static gboolean start_listening(GstMcastExpertSrc* self, const Settings& user) {
     SapListenerSettings listen;
     listen.groups = about_setting("sap-group", [&] { return parse_group_list(user.socket.sap_group, kSapGroupRules); });
     listen.iface = user.socket.iface;
+    // A switch that forgot the SAP groups' membership silences every announcement: join again after a silence as
+    // long as rejoin-interval (60 s without one).
+    if (user.live.rejoin_interval > 0) listen.rejoin_after_ns = int64_t{user.live.rejoin_interval} * 1000000000;
     listen.log = plugin::debug_log(GST_ELEMENT(self), GST_CAT_DEFAULT);
     running->sap = about_setting("sap-session", [&] {
       return std::make_unique<plugin::SapFollowing>(listen, user.socket.sap_session, GST_ELEMENT(self), GST_CAT_DEFAULT,

@@ -45,7 +45,17 @@ int64_t SapDirectory::silence_limit_ns(int64_t period_ns) {
 SapDirectory::Change SapDirectory::heard(const SapMessage& m, unsigned ifindex, const std::string& ifname,
                                          const IpAddress& group, int64_t now_ns, AnnouncedSession* affected) {
   Origin o;
-  if (!origin_of(m.sdp, o)) return Change::None;  // no o= line: nothing to file it under
+  if (!origin_of(m.sdp, o)) {
+    // A deletion without an o= line names the announcement it ends by its origin and message id hash (RFC 2974).
+    if (!m.deletion || m.hash == 0) return Change::None;  // no o= line: nothing to file it under
+    const auto it = std::find_if(sessions_.begin(), sessions_.end(), [&](const AnnouncedSession& s) {
+      return s.ifindex == ifindex && s.hash == m.hash && s.origin.same_address(m.origin);
+    });
+    if (it == sessions_.end()) return Change::None;
+    if (affected != nullptr) *affected = *it;
+    sessions_.erase(it);
+    return Change::Removed;
+  }
   const std::string k = o.id + " on " + std::to_string(ifindex);
   auto it = std::find_if(sessions_.begin(), sessions_.end(), [&](const AnnouncedSession& s) { return s.key == k; });
   if (m.deletion) {

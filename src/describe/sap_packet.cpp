@@ -88,7 +88,7 @@ std::optional<SapMessage> parse_sap(const uint8_t* data, size_t size, std::strin
   const size_t origin_len = (flags & kIpv6Origin) != 0 ? 16 : 4;
   const size_t auth_len = size_t{data[1]} * 4;
   size_t at = 4 + origin_len + auth_len;
-  if (at >= size) {
+  if (at > size || (at == size && (flags & kDeletion) == 0)) {
     why = "its header or authentication data runs past the packet";
     return std::nullopt;
   }
@@ -114,7 +114,7 @@ std::optional<SapMessage> parse_sap(const uint8_t* data, size_t size, std::strin
     payload.assign(reinterpret_cast<const char*>(data + at), size - at);
   }
   // The payload type is optional (RFC 2974 s.6): an SDP starts "v=0"; anything else names its type first.
-  if (payload.compare(0, 3, "v=0") != 0) {
+  if (!payload.empty() && payload.compare(0, 3, "v=0") != 0) {
     const size_t nul = payload.find('\0');
     if (nul == std::string::npos || payload.compare(0, nul, kSdpType) != 0) {
       why = "a payload that is not application/sdp";
@@ -122,7 +122,8 @@ std::optional<SapMessage> parse_sap(const uint8_t* data, size_t size, std::strin
     }
     payload.erase(0, nul + 1);
   }
-  if (payload.empty() || payload.find('\0') != std::string::npos) {
+  // A deletion may carry nothing after its header: its origin and message id hash say what it ends.
+  if ((payload.empty() && !m.deletion) || payload.find('\0') != std::string::npos) {
     why = "an empty or binary payload";
     return std::nullopt;
   }

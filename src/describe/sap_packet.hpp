@@ -30,9 +30,10 @@ std::vector<uint8_t> build_sap(const SapMessage& m);
 // A message id hash for `sdp`: the same text, the same hash; never 0 (which some receivers take as "none").
 uint16_t sap_hash(std::string_view sdp);
 
-// Reads a packet. nullopt (with `why`, for the log) for one that is not a SAP v1 announcement or deletion with an SDP:
-// too short, another version, encrypted, a length past the end, another payload type, a compressed payload that is
-// not zlib or inflates past kMaxSdpBytes, a payload that is not text.
+// Reads a packet. nullopt (with `why`, for the log) for one that is not a SAP v1 announcement with an SDP, or a
+// deletion (with an SDP, its o= line, or nothing after the header): too short, another version, encrypted, a length
+// past the end, another payload type, a compressed payload that is not zlib or inflates past kMaxSdpBytes, a payload
+// that is not text.
 std::optional<SapMessage> parse_sap(const uint8_t* data, size_t size, std::string& why);
 
 }  // namespace mcastexpert

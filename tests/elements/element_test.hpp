@@ -125,6 +125,22 @@ class RawSender {
   int fd_ = -1;
 };
 
+// A SAP packet: version 1, no authentication, not encrypted or compressed, the message id hash, the origin (IPv4 or,
+// with the A bit, IPv6), the payload type, then the SDP. T=1 makes it a deletion.
+inline std::string sap_packet(const std::string& origin, uint16_t hash, const std::string& sdp, bool deletion = false) {
+  const bool v6 = is_v6(origin);
+  std::string p;
+  p += static_cast<char>(0x20 | (v6 ? 0x10 : 0) | (deletion ? 0x04 : 0));
+  p += '\0';
+  p += static_cast<char>(hash >> 8);
+  p += static_cast<char>(hash & 0xff);
+  unsigned char address[16] = {};
+  inet_pton(v6 ? AF_INET6 : AF_INET, origin.c_str(), address);
+  p.append(reinterpret_cast<const char*>(address), v6 ? 16 : 4);
+  p += std::string("application/sdp") + '\0';
+  return p + sdp;
+}
+
 // What a RawReceiver saw of one datagram.
 struct Received {
   std::string payload;

@@ -13,22 +13,6 @@ namespace {
 constexpr char kSapGroup[] = "239.255.255.255";
 constexpr uint16_t kSapPort = 9875;
 
-// A SAP packet: version 1, no authentication, not encrypted or compressed, the message id hash, the origin (IPv4 or,
-// with the A bit, IPv6), the payload type, then the SDP. T=1 makes it a deletion.
-std::string sap_packet(const std::string& origin, uint16_t hash, const std::string& sdp, bool deletion = false) {
-  const bool v6 = is_v6(origin);
-  std::string p;
-  p += static_cast<char>(0x20 | (v6 ? 0x10 : 0) | (deletion ? 0x04 : 0));
-  p += '\0';
-  p += static_cast<char>(hash >> 8);
-  p += static_cast<char>(hash & 0xff);
-  unsigned char address[16] = {};
-  inet_pton(v6 ? AF_INET6 : AF_INET, origin.c_str(), address);
-  p.append(reinterpret_cast<const char*>(address), v6 ? 16 : 4);
-  p += std::string("application/sdp") + '\0';
-  return p + sdp;
-}
-
 // An AES67-style audio session: one stream of `encoding`/48000/2 on group:port, payload type 97.
 std::string audio_sdp(const std::string& origin, int version, const std::string& name, const std::string& group,
                       uint16_t port, const std::string& encoding = "L24") {
@@ -126,6 +110,28 @@ std::vector<std::string> packets(uint16_t from, uint16_t to) {
   std::vector<std::string> out;
   for (uint16_t s = from; s < to; ++s) out.push_back(rtp_packet(97, s, std::string(24, 'a')));
   return out;
+}
+
+// The first device-added (or -removed) message on `bus` within `limit`, its device (the caller unrefs), or nullptr.
+GstDevice* device_message(GstBus* bus, GstMessageType type, std::chrono::milliseconds limit) {
+  GstMessage* m = gst_bus_timed_pop_filtered(bus, static_cast<GstClockTime>(limit.count()) * GST_MSECOND, type);
+  if (m == nullptr) return nullptr;
+  GstDevice* device = nullptr;
+  if (type == GST_MESSAGE_DEVICE_ADDED)
+    gst_message_parse_device_added(m, &device);
+  else
+    gst_message_parse_device_removed(m, &device);
+  gst_message_unref(m);
+  return device;
+}
+
+// A device monitor of announced streams, listening on rx.
+GstDeviceMonitor* monitor_on_rx() {
+  GstDeviceMonitor* monitor = gst_device_monitor_new();
+  gst_device_monitor_add_filter(monitor, "Source/Network", nullptr);
+  lab::InHost in("rx");  // the provider's listener thread is made here, on rx
+  if (!gst_device_monitor_start(monitor)) throw std::runtime_error("the device monitor did not start");
+  return monitor;
 }
 
 }  // namespace
@@ -310,6 +316,8 @@ TEST(SrcSap, FfmpegsAnnouncementIsFoundByNameAndBySapUriAndItsDeletionIsSeen) {
   auto by_name = listening_source("FFmpeg tone");
   auto by_uri = std::make_unique<Harness>("rx", "mcastexpertsrc uri=sap://224.2.127.254");
   ASSERT_TRUE(by_uri->play()) << by_uri->error();
+  GstDeviceMonitor* monitor = monitor_on_rx();
+  GstBus* bus = gst_device_monitor_get_bus(monitor);
   // FFmpeg's SAP muxer: announces on 224.2.127.254 (its default) and sends the deletion when it ends.
   std::thread ffmpeg([] {
     run_in("txa",
@@ -327,10 +335,53 @@ TEST(SrcSap, FfmpegsAnnouncementIsFoundByNameAndBySapUriAndItsDeletionIsSeen) {
   GstBuffer* by_uri_first = by_uri->pull(3000ms);
   EXPECT_NE(by_uri_first, nullptr) << "sap://224.2.127.254 received nothing";
   if (by_uri_first != nullptr) gst_buffer_unref(by_uri_first);
+  // The device provider lists it, as gst-device-monitor-1.0 would show it.
+  GstDevice* device = device_message(bus, GST_MESSAGE_DEVICE_ADDED, 3000ms);
+  ASSERT_NE(device, nullptr) << "the device provider did not list FFmpeg's announcement";
+  gchar* name = gst_device_get_display_name(device);
+  EXPECT_STREQ(name, "FFmpeg tone");
+  g_free(name);
   ffmpeg.join();
+  // FFmpeg's deletion, at its end, removes it everywhere.
   GstStructure* deleted = wait_message(*by_name, "McastExpertSapSession", "deleted", 5000ms);
   EXPECT_NE(deleted, nullptr) << "FFmpeg's deletion was not seen";
   if (deleted != nullptr) gst_structure_free(deleted);
+  GstDevice* removed = device_message(bus, GST_MESSAGE_DEVICE_REMOVED, 5000ms);
+  EXPECT_EQ(removed, device) << "the deletion did not remove the device";
+  if (removed != nullptr) gst_object_unref(removed);
+  gst_object_unref(device);
+  gst_object_unref(bus);
+  gst_device_monitor_stop(monitor);
+  gst_object_unref(monitor);
+}
+
+TEST(SrcSap, ASessionThatFallsSilentExpiresAndTheSourceLeavesItsGroups) {
+  const uint16_t port = next_port();
+  auto h = listening_source("Fading");
+  Device txa("txa");
+  const std::string sdp = audio_sdp(txa.origin(), 1, "Fading", "239.59.8.1", port);
+  // Announced twice, a second apart: a period of 1 s, so ten periods of silence are within the 30 s floor.
+  txa.announce(sdp, 0x0808);
+  GstStructure* m = wait_message(*h, "McastExpertSapSession", "found");
+  ASSERT_NE(m, nullptr);
+  gst_structure_free(m);
+  std::this_thread::sleep_for(1000ms);
+  txa.announce(sdp, 0x0808);
+  EXPECT_EQ(stream(*h, txa, "239.59.8.1", port, 1, 4), packets(1, 4));
+  // Then nothing: the announcer vanished without a deletion (a pulled cable, a crash).
+  m = wait_message(*h, "McastExpertSapSession", "expired", 35000ms);
+  ASSERT_NE(m, nullptr) << "the silent session did not expire";
+  EXPECT_EQ(field(m, "session"), "Fading");
+  EXPECT_NE(field(m, "reason").find("no announcement"), std::string::npos) << field(m, "reason");
+  gst_structure_free(m);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(rx_joined("239.59.8.1"));
+  EXPECT_TRUE(stream(*h, txa, "239.59.8.1", port, 10, 13).empty());
+}
+
+TEST(SrcSap, StartingAndStoppingWithASessionLeavesNothingBehind) {
+  Pipeline p("mcastexpertsrc sap-session=Nobody iface=eth0 ! fakesink");
+  expect_cycles_leave_nothing_behind(p, "rx", lifetime_rounds(100, 1000), GST_STATE_NULL, GST_STATE_PLAYING, true);
 }
 
 TEST(SrcSap, WhatCannotGoWithASessionIsRefusedNamingIt) {
@@ -353,26 +404,8 @@ TEST(SrcSap, WhatCannotGoWithASessionIsRefusedNamingIt) {
   gst_object_unref(sink);
 }
 
-// The first device-added (or -removed) message on `bus` within `limit`, its device (the caller unrefs), or nullptr.
-GstDevice* device_message(GstBus* bus, GstMessageType type, std::chrono::milliseconds limit) {
-  GstMessage* m = gst_bus_timed_pop_filtered(bus, static_cast<GstClockTime>(limit.count()) * GST_MSECOND, type);
-  if (m == nullptr) return nullptr;
-  GstDevice* device = nullptr;
-  if (type == GST_MESSAGE_DEVICE_ADDED)
-    gst_message_parse_device_added(m, &device);
-  else
-    gst_message_parse_device_removed(m, &device);
-  gst_message_unref(m);
-  return device;
-}
-
 TEST(SrcSap, TheDeviceProviderListsAnAnnouncedStreamAndMakesASourcePinnedWhereItWasHeard) {
-  GstDeviceMonitor* monitor = gst_device_monitor_new();
-  gst_device_monitor_add_filter(monitor, "Source/Network", nullptr);
-  {
-    lab::InHost in("rx");  // the provider's listener thread is made here, on rx
-    ASSERT_TRUE(gst_device_monitor_start(monitor));
-  }
+  GstDeviceMonitor* monitor = monitor_on_rx();
   GstBus* bus = gst_device_monitor_get_bus(monitor);
   // An announced stream on LAN A (rx eth0): an AES67-style sink with sap=true on txa.
   auto sender = std::make_unique<Pipeline>(

@@ -161,6 +161,45 @@ TEST(Switch, WithAQuerierAForgottenMembershipComesBackAtTheNextQuery) {
   EXPECT_LT(gap_after_flush(f), 2500) << "a query should bring the membership back";
 }
 
+// mcastexpertsrc sap-session behind a switch that forgets: the SAP listener's membership of 239.255.255.255 is
+// flushed from the bridge, and only a listener that joins again after a silence (rejoin-interval) hears the next
+// announcement — here an update the source must follow. Without it, the update is never heard.
+static bool hears_update_after_the_switch_forgot(const std::string& props, uint16_t port) {
+  const std::string name = "Switched " + std::to_string(port);
+  Harness rx("h2", "mcastexpertsrc iface=eth0 " + props,
+             [&](GstElement* e) { g_object_set(e, "sap-session", name.c_str(), nullptr); });
+  if (!rx.play()) throw std::runtime_error(rx.error());
+  for (int i = 0; i < 100 && !mdb_has("p2", "239.255.255.255"); ++i) std::this_thread::sleep_for(20ms);
+  const std::string origin = lab::fact("H1_ETH0_IPV4");
+  RawSender tx("h1", origin, I("H1_ETH0_INDEX"));
+  auto sdp = [&](int version, const std::string& group) {
+    return "v=0\r\no=- 77 " + std::to_string(version) + " IN IP4 " + origin + "\r\ns=" + name + "\r\nc=IN IP4 " +
+           group + "/1\r\nt=0 0\r\nm=audio " + std::to_string(port) + " RTP/AVP 97\r\na=rtpmap:97 L24/48000/2\r\n";
+  };
+  auto event_seen = [&](const char* event) {
+    for (int i = 0; i < 100; ++i, std::this_thread::sleep_for(20ms))
+      for (GstStructure* m : rx.element_messages("McastExpertSapSession")) {
+        const bool match = g_strcmp0(gst_structure_get_string(m, "event"), event) == 0;
+        gst_structure_free(m);
+        if (match) return true;
+      }
+    return false;
+  };
+  tx.send("239.255.255.255", 9875, sap_packet(origin, 1, sdp(1, "239.255.41.1")));
+  if (!event_seen("found")) throw std::runtime_error("the first announcement was not heard");
+  run_in("sw", "bridge mdb del dev br0 port p2 grp 239.255.255.255");
+  std::this_thread::sleep_for(2500ms);  // silence: a listener with rejoin-interval=1 joins again meanwhile
+  tx.send("239.255.255.255", 9875, sap_packet(origin, 2, sdp(2, "239.255.41.2")));
+  return event_seen("updated");
+}
+
+TEST(Switch, ASapSessionsListenerJoinsAgainAfterASilenceSoItStillHearsUpdates) {
+  EXPECT_FALSE(hears_update_after_the_switch_forgot("", 9010))
+      << "the switch learnt the SAP membership again by itself: the test proves nothing";
+  EXPECT_TRUE(hears_update_after_the_switch_forgot("rejoin-interval=1", 9011))
+      << "the listener did not join again after a second of silence";
+}
+
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   ::testing::AddGlobalTestEnvironment(new et::GstEnvironment);

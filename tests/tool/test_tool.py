@@ -414,6 +414,18 @@ wait""")
         self.assertEqual(sessions[0]["sap_group"], "224.2.127.254")
         self.assertEqual(sessions[0]["stream"], "239.77.1.1:5030 L16/48000")
 
+    def test_ffmpegs_deletion_on_exit_removes_its_session(self):
+        r = lab("multihomed", """
+lab exec rx $T sap --iface eth0 --seconds 9 > /tmp/sap-ffmpeg.txt 2>&1 &
+sleep 0.3
+lab exec txa timeout 10 ffmpeg -hide_banner -loglevel error -re -f lavfi -i sine=sample_rate=48000 -t 4 \
+    -c:a pcm_s16be -metadata title='FFmpeg tone' -f sap 'sap://239.77.1.3:5034?ttl=1'
+wait; cat /tmp/sap-ffmpeg.txt""")
+        self.assertRegex(r.stdout, r'\+ "FFmpeg tone" from 10\.77\.1\.2 on eth0 \(SAP 224\.2\.127\.254\): 239\.77\.1\.3:5034',
+                         r.stdout)
+        self.assertIn('- "FFmpeg tone" from 10.77.1.2 on eth0: deleted by its announcer', r.stdout)
+        self.assertIn("0 sessions heard", r.stdout)
+
     def test_ffmpeg_finds_and_decodes_a_stream_this_tool_announces(self):
         # A sender that cannot announce (FFmpeg's own RTP output, with the SDP it writes), made findable by the tool.
         out = f"/tmp/mcastexpert-sap-{os.getpid()}.raw"

@@ -146,6 +146,30 @@ TEST(SapDirectory, SessionsAreAddedUpdatedByVersionAndRemovedByDeletion) {
   EXPECT_EQ(dir.heard(gone, 2, "eth0", g, 14 * kS), C::None) << "nothing left to delete";
 }
 
+TEST(SapDirectory, ADeletionWithoutAnSdpEndsTheAnnouncementOfItsOriginAndHash) {
+  SapDirectory dir;
+  const IpAddress g = ip("239.255.255.255");
+  dir.heard({false, ip("10.0.0.5"), 0x1234, sdp("42", 1, "Stage")}, 2, "eth0", g, 0);
+  dir.heard({false, ip("10.0.0.5"), 0x1234, sdp("42", 1, "Stage")}, 3, "eth1", g, 0);
+  // Header only, as the packet carries it: another hash, another origin, another interface end nothing.
+  std::string why;
+  const auto header_only = build_sap({true, ip("10.0.0.5"), 0x1234, ""});
+  const auto parsed = parse_sap(header_only.data(), header_only.size(), why);
+  ASSERT_TRUE(parsed) << why;
+  EXPECT_TRUE(parsed->deletion);
+  EXPECT_EQ(dir.heard({true, ip("10.0.0.5"), 0x9999, ""}, 2, "eth0", g, 1), SapDirectory::Change::None);
+  EXPECT_EQ(dir.heard({true, ip("10.0.0.6"), 0x1234, ""}, 2, "eth0", g, 1), SapDirectory::Change::None);
+  AnnouncedSession gone;
+  EXPECT_EQ(dir.heard(*parsed, 2, "eth0", g, 1, &gone), SapDirectory::Change::Removed);
+  EXPECT_EQ(gone.name, "Stage");
+  ASSERT_EQ(dir.sessions().size(), 1u);
+  EXPECT_EQ(dir.sessions()[0].ifname, "eth1") << "the same announcement heard on another network stays";
+  // An announcement (not a deletion) with nothing after its header is refused.
+  auto empty = build_sap({false, ip("10.0.0.5"), 0x1234, ""});
+  empty.resize(8);
+  EXPECT_FALSE(parse_sap(empty.data(), empty.size(), why));
+}
+
 TEST(SapDirectory, ASilentSessionIsForgottenAfterTenOfItsPeriodsWithinBounds) {
   EXPECT_EQ(SapDirectory::silence_limit_ns(5 * kS), 50 * kS);
   EXPECT_EQ(SapDirectory::silence_limit_ns(0), 300 * kS) << "30 s assumed until measured";
