@@ -392,10 +392,9 @@ gboolean apply_uri(GstElement* element, const gchar* uri, GError** error) {
     for (const auto& [key, value] : parsed.query) {
       if (sap && key == "session") continue;
       if (!is_known_key(keys, key)) {
-        std::string known;
-        for (GParamSpec* k : keys) known += (known.empty() ? "" : ", ") + std::string(k->name);
+        std::string known = sap ? "session" : "";
+        for (GParamSpec* k : keys) known.append(known.empty() ? "" : ", ").append(k->name);
         const char* meant = ffmpeg_key_meaning(key);
-        if (sap) known = "session, " + known;
         std::string hint = "use one of " + known;
         if (meant != nullptr && is_known_key(keys, meant)) {
           hint = "FFmpeg's udp:// '";

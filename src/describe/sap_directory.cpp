@@ -25,7 +25,8 @@ bool origin_of(const std::string& sdp, Origin& out) {
       std::istringstream w(line.substr(2));
       std::string user, id, version, net, type, address;
       if (!(w >> user >> id >> version >> net >> type >> address)) return false;
-      out.id = user + " " + id + " " + address;
+      out.id = user;
+      out.id.append(" ").append(id).append(" ").append(address);
       out.version = std::strtoull(version.c_str(), nullptr, 10);
       have = true;
     } else if (line.rfind("s=", 0) == 0) {

@@ -41,7 +41,7 @@ struct StreamDescription {
 };
 
 // The most an SDP may hold: descriptions are a few KiB; anything near this is not one.
-constexpr size_t kMaxSdpBytes = 64 * 1024;
+constexpr size_t kMaxSdpBytes = size_t{64} * 1024;
 
 // Reads `text` for a receiver and chooses the media description `selector` names: "" the first one; an a=mid
 // value; a media type ("audio", "video"); or an index from 0. A chosen description in an a=group:DUP brings the
