@@ -1340,10 +1340,22 @@ static void follow_interfaces(GstMcastExpertSrc* self, MulticastReceiver& receiv
   plugin::post_interface_events(GST_ELEMENT(self), events, GST_RESOURCE_ERROR_READ);
 }
 
+// Posts GstUDPSrcTimeout when `timeout` has passed without data (a wait longer than poll() can take ends early: only
+// once the whole period has passed), and counts the next period from now.
+static void post_timeout_when_due(GstMcastExpertSrc* self) {
+  StreamingState& st = *self->priv->streaming;
+  if (st.live.timeout == 0 || timeout_message_due_ms(st) > 0) return;
+  GST_DEBUG_OBJECT(self, "no data for %" G_GUINT64_FORMAT " ns", st.live.timeout);
+  gst_element_post_message(
+      GST_ELEMENT(self),
+      gst_message_new_element(
+          GST_OBJECT(self), gst_structure_new("GstUDPSrcTimeout", "timeout", G_TYPE_UINT64, st.live.timeout, nullptr)));
+  st.last_data_monotonic = g_get_monotonic_time();
+}
+
 // Waits for data, posting the timeout message as it falls due. FLOW_OK when there is something to read.
 static GstFlowReturn wait_for_data(GstMcastExpertSrc* self, MulticastReceiver& receiver) {
   auto* priv = self->priv;
-  StreamingState& st = *priv->streaming;
   while (true) {
     MulticastReceiver::WaitResult waited;
     try {
@@ -1364,15 +1376,8 @@ static GstFlowReturn wait_for_data(GstMcastExpertSrc* self, MulticastReceiver& r
       case MulticastReceiver::WaitResult::InterfacesChanged: follow_interfaces(self, receiver); continue;
       case MulticastReceiver::WaitResult::TimedOut: break;
     }
-    // Legs are checked by the next wait_timeout_ms(); a wait longer than poll() can take ends early: post only
-    // once the whole period has passed.
-    if (st.live.timeout == 0 || timeout_message_due_ms(st) > 0) continue;
-    GST_DEBUG_OBJECT(self, "no data for %" G_GUINT64_FORMAT " ns", st.live.timeout);
-    gst_element_post_message(
-        GST_ELEMENT(self),
-        gst_message_new_element(GST_OBJECT(self), gst_structure_new("GstUDPSrcTimeout", "timeout", G_TYPE_UINT64,
-                                                                    st.live.timeout, nullptr)));
-    st.last_data_monotonic = g_get_monotonic_time();
+    // Legs are checked by the next wait_timeout_ms().
+    post_timeout_when_due(self);
   }
 }
 
@@ -1549,8 +1554,11 @@ static GstFlowReturn follow_session(GstMcastExpertSrc* self) {
       }
     }
     if (running.receiver) return GST_FLOW_OK;
+    // No data while nothing is announced: the timeout message falls due as it would for a silent group.
     pollfd fds[] = {{priv->stop.fd(), POLLIN, 0}, {priv->recheck.fd(), POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0 && errno != EINTR) {
+    const int ready = poll(fds, 2, timeout_message_due_ms(*priv->streaming));
+    if (ready == 0) post_timeout_when_due(self);
+    if (ready < 0 && errno != EINTR) {
       post_error(self, Error(ErrorKind::Resource, std::string("waiting failed: ") + g_strerror(errno)),
                  settings_snapshot(priv));
       return GST_FLOW_ERROR;

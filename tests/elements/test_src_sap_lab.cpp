@@ -248,6 +248,16 @@ TEST(SrcSap, WhileNothingMatchesItNamesTheSessionsItHears) {
   EXPECT_TRUE(h->drain().empty()) << "a session of another name was received";
 }
 
+TEST(SrcSap, WhileWaitingForTheSessionTheTimeoutMessageFallsDueAsForASilentGroup) {
+  auto h = listening_source("Never announced", "timeout=200000000");
+  GstStructure* m = wait_message(*h, "GstUDPSrcTimeout", nullptr, 2000ms);
+  ASSERT_NE(m, nullptr) << "no GstUDPSrcTimeout while nothing was announced";
+  guint64 timeout = 0;
+  EXPECT_TRUE(gst_structure_get_uint64(m, "timeout", &timeout));
+  EXPECT_EQ(timeout, 200000000u);
+  gst_structure_free(m);
+}
+
 TEST(SrcSap, TwoSendersWithTheSameNameOnTwoNetworksEachReceiverGetsTheOneOnItsInterface) {
   const uint16_t port = next_port();
   auto on_a = listening_source("Same name", "iface=eth0");
