@@ -49,6 +49,12 @@
  * ]| Receives what a stream description says (an AES67 device's, FFmpeg's -sdp_file, mcastexpertsink's sdp-file):
  * groups, port, senders and caps come from the SDP, the interface from iface.
  * |[
+ * gst-launch-1.0 mcastexpertsrc sap-session="Stage left" iface=eth1 ! rtpjitterbuffer ! rtpL24depay ! audioconvert \
+ *     ! autoaudiosink
+ * gst-launch-1.0 playbin uri="sap://?session=Stage%20left&iface=eth1"
+ * ]| Receives the stream announced by SAP (RFC 2974) as "Stage left" on eth1 — a Dante or AES67 device's,
+ * PipeWire's, FFmpeg's, mcastexpertsink sap=true's — and follows its announcements while playing.
+ * |[
  * gst-launch-1.0 mcastexpertsrc groups=ff02::1:5 iface=eth1 ! fakesink
  * gst-launch-1.0 playbin uri="mcast://[ff02::1:5%eth1]:5004"
  * ]| An IPv6 link-scope group, which needs its interface.
@@ -694,13 +700,17 @@ static void gst_mcastexpert_src_class_init(GstMcastExpertSrcClass* klass) {
    * and the properties named by the query keys. It is taken whole or not at all: an unknown key, a value that is
    * not one, raw control bytes or a bad percent-escape refuse the URI, every setting stays as it was, and the next
    * start fails with an error naming the key, the value and the fix. Keys an earlier URI set that this one leaves
-   * out go back to their defaults.
+   * out go back to their defaults. Or a `sap://[GROUP[:PORT]][?session=NAME&key=value&...]` URI (FFmpeg's scheme):
+   * sets #GstMcastExpertSrc:sap-group from its host and port, #GstMcastExpertSrc:sap-session from `session` (`*`,
+   * the first session heard, without it), and the other keys as for mcast://.
    *
    * Since: 0.1
    */
   g_object_class_install_property(
       gobject_class, PROP_URI,
-      g_param_spec_string("uri", "URI", "mcast://GROUP[:PORT][?iface=..&sources=..]: sets groups, port and the keys",
+      g_param_spec_string("uri", "URI",
+                          "mcast://GROUP[:PORT][?iface=..&sources=..]: sets groups, port and the keys; or "
+                          "sap://[GROUP[:PORT]][?session=NAME&..]: sap-group, sap-session and the keys",
                           nullptr, kReadyOnly));
 
   gst_element_class_add_static_pad_template(element_class, &src_template);
