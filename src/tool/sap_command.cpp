@@ -39,17 +39,43 @@ const CommandSpec kSpec{
      {"json", 0, nullptr, "print JSON: sessions with their SDP (with --seconds)"}},
 };
 
-// What a session says of itself, for a line of the list: group, port and payload, read with the source's code.
-std::string summary(const AnnouncedSession& s) {
+// What a session says of itself, read with the source's code: its legs' groups and ports, the senders, the payload;
+// or why the source could not receive it.
+struct Described {
+  std::vector<std::string> groups;
+  std::vector<uint16_t> ports;
+  std::vector<std::string> sources;
+  std::string payload;  // "L24/48000 (97)"
+  std::string error;
+};
+
+Described describe_session(const AnnouncedSession& s) {
+  Described out;
   try {
     const StreamDescription d = read_sdp(s.sdp);
-    std::string legs;
-    for (const auto& leg : d.legs)
-      legs += (legs.empty() ? "" : " + ") + leg.group.to_string() + ":" + std::to_string(leg.port);
-    return legs + " " + d.encoding + "/" + std::to_string(d.clock_rate);
+    for (const auto& leg : d.legs) {
+      out.groups.push_back(leg.group.to_string());
+      out.ports.push_back(leg.port);
+      for (const auto& src : leg.sources)
+        if (std::find(out.sources.begin(), out.sources.end(), src.to_string()) == out.sources.end())
+          out.sources.push_back(src.to_string());
+    }
+    out.payload = d.encoding + "/" + std::to_string(d.clock_rate) + " (" + std::to_string(d.payload_type) + ")";
   } catch (const Error& e) {
-    return std::string("(not receivable: ") + e.what() + ")";
+    out.error = e.what();
   }
+  return out;
+}
+
+// For a line of the list: "239.69.1.1:5004 + 239.70.1.1:5004 from 10.0.0.5 L24/48000 (97)".
+std::string summary(const AnnouncedSession& s) {
+  const Described d = describe_session(s);
+  if (!d.error.empty()) return "(not receivable: " + d.error + ")";
+  std::string text;
+  for (size_t i = 0; i < d.groups.size(); ++i)
+    text += (i == 0 ? "" : " + ") + d.groups[i] + ":" + std::to_string(d.ports[i]);
+  for (size_t i = 0; i < d.sources.size(); ++i) text += (i == 0 ? " from " : ",") + d.sources[i];
+  return text + " " + d.payload;
 }
 
 void print_change(char mark, const AnnouncedSession& s) {
@@ -118,7 +144,7 @@ int run(const ParsedArgs& args) {
   if (json) {
     JsonWriter out;
     out.begin_object().key("sessions").begin_array();
-    for (const auto& s : directory.sessions())
+    for (const auto& s : directory.sessions()) {
       out.begin_object()
           .field("name", s.name)
           .field("origin", s.origin.to_string())
@@ -127,9 +153,16 @@ int run(const ParsedArgs& args) {
           .field("version", s.version)
           .field("age_s", static_cast<double>(end - s.first_heard_ns) / 1e9)
           .field("period_s", static_cast<double>(s.period_ns) / 1e9)
-          .field("stream", summary(s))
-          .field("sdp", s.sdp)
-          .end_object();
+          .field("stream", summary(s));
+      const Described d = describe_session(s);
+      out.key("groups").begin_array();
+      for (const auto& g : d.groups) out.value(g);
+      out.end_array().key("ports").begin_array();
+      for (const auto p : d.ports) out.value(unsigned{p});
+      out.end_array().key("sources").begin_array();
+      for (const auto& src : d.sources) out.value(src);
+      out.end_array().field("payload", d.payload).field("sdp", s.sdp).end_object();
+    }
     out.end_array().end_object();
     std::printf("%s\n", out.str().c_str());
   } else if (seconds > 0) {
