@@ -1,5 +1,6 @@
 // SAP packets (what mcastexpert sap reads off the network): parse_sap either gives a message whose SDP is text of at
-// most 64 KiB or refuses the packet; the directory filing it never holds more than its cap. Never a crash or hang.
+// most 64 KiB (empty only for a deletion, which may carry nothing after its header) or refuses the packet; the
+// directory filing it never holds more than its cap. Never a crash or hang.
 #include <cstring>
 
 #include "fuzz_check.hpp"
@@ -18,8 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::require(!why.empty(), "a packet refused without a reason", fuzz::text_of(data, size));
     return 0;
   }
-  fuzz::require(!m->sdp.empty() && m->sdp.size() <= kMaxSdpBytes && m->sdp.find('\0') == std::string::npos,
-                "an SDP that is empty, binary or too large", fuzz::text_of(data, size));
+  fuzz::require(
+      (!m->sdp.empty() || m->deletion) && m->sdp.size() <= kMaxSdpBytes && m->sdp.find('\0') == std::string::npos,
+      "an SDP that is empty, binary or too large", fuzz::text_of(data, size));
   directory.heard(*m, 2, "eth0", *IpAddress::parse("239.255.255.255"), now += 1000000000);
   directory.expire(now);
   fuzz::require(directory.sessions().size() <= SapDirectory::kMaxSessions, "the directory grew past its cap",
