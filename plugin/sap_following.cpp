@@ -60,6 +60,8 @@ void SapFollowing::handle(const SapEvent& e) {
       if (current_key_.empty() && matches(s)) {
         follow(&s);
         post_session("found", s, "");
+      } else if (matches(s) && session_ != kAnySession) {
+        warn_ambiguous(s);
       }
       break;
     case SapEvent::Kind::Updated:
@@ -94,6 +96,18 @@ void SapFollowing::handle(const SapEvent& e) {
           ("a network flooding the SAP groups; sap-session '%s'", session_.c_str()));
       break;
   }
+}
+
+// Another announcement of the name, while one is received: two devices named alike, or one heard on two networks.
+// Said once per announcement, with how to choose.
+void SapFollowing::warn_ambiguous(const AnnouncedSession& other) {
+  const auto received = current();
+  if (!received) return;
+  GST_ELEMENT_WARNING(
+      element_, RESOURCE, SETTINGS,
+      ("Another SAP session is named '%s' (from %s on %s); receiving the one from %s on %s", session_.c_str(),
+       other.origin.to_string().c_str(), other.ifname.c_str(), received->origin.c_str(), received->ifname.c_str()),
+      ("name the interface to listen on (iface) to choose; the first heard is received"));
 }
 
 void SapFollowing::follow(const AnnouncedSession* s) {

@@ -51,6 +51,7 @@ class SapFollowing {
   void handle(const SapEvent& event);
   bool matches(const AnnouncedSession& s) const;
   void follow(const AnnouncedSession* s);
+  void warn_ambiguous(const AnnouncedSession& other);
   void post_session(const char* event, const AnnouncedSession& s, const std::string& reason);
   void post_waiting();
 

@@ -284,6 +284,29 @@ TEST(SrcSap, TwoSendersWithTheSameNameOnTwoNetworksEachReceiverGetsTheOneOnItsIn
   EXPECT_EQ(on_b->drain(), packets(101, 104));
 }
 
+TEST(SrcSap, ASourceThatHearsTheNameOnTwoNetworksReceivesTheFirstAndSaysHowToChoose) {
+  const uint16_t port = next_port();
+  auto both = listening_source("Twice");  // every interface: LAN A and LAN B
+  Device txa("txa"), txb("txb");
+  txa.announce(audio_sdp(txa.origin(), 1, "Twice", "239.59.9.1", port), 0x4141);
+  GstStructure* found = wait_message(*both, "McastExpertSapSession", "found");
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(field(found, "iface"), "eth0");
+  gst_structure_free(found);
+  txb.announce(audio_sdp(txb.origin(), 1, "Twice", "239.59.9.2", port), 0x4242);
+  std::string warnings;
+  for (int i = 0; i < 100 && warnings.empty(); ++i, std::this_thread::sleep_for(20ms))
+    for (const auto& w : both->messages(GST_MESSAGE_WARNING)) warnings += w + "\n";
+  EXPECT_NE(warnings.find("Another SAP session is named 'Twice' (from " + txb.origin() +
+                          " on eth1); receiving the one "
+                          "from " +
+                          txa.origin() + " on eth0"),
+            std::string::npos)
+      << warnings;
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(stream(*both, txa, "239.59.9.1", port, 1, 4), packets(1, 4));
+}
+
 TEST(SrcSap, AnIpv6AnnouncementOnTheLinkScopeSapGroupIsHeardByDefault) {
   const uint16_t port = next_port();
   auto h = listening_source("Six", "iface=eth0");

@@ -412,9 +412,9 @@ wait""")
         sessions = last_json(r)["sessions"]
         self.assertEqual(len(sessions), 1, r.stdout + r.stderr)
         self.assertEqual(sessions[0]["sap_group"], "224.2.127.254")
-        self.assertEqual(sessions[0]["stream"], "239.77.1.1:5030 L16/48000 (97)")
+        self.assertEqual(sessions[0]["stream"], "239.77.1.1:5030 L16/48000 (96)")
         self.assertEqual((sessions[0]["groups"], sessions[0]["ports"], sessions[0]["payload"]),
-                         (["239.77.1.1"], [5030], "L16/48000 (97)"))
+                         (["239.77.1.1"], [5030], "L16/48000 (96)"))
         self.assertEqual(sessions[0]["interface"], "eth0")
 
     def test_ffmpegs_deletion_on_exit_removes_its_session(self):
