@@ -177,7 +177,7 @@ static bool hears_update_after_the_switch_forgot(const std::string& props, uint1
            group + "/1\r\nt=0 0\r\nm=audio " + std::to_string(port) + " RTP/AVP 97\r\na=rtpmap:97 L24/48000/2\r\n";
   };
   auto event_seen = [&](const char* event) {
-    for (int i = 0; i < 100; ++i, std::this_thread::sleep_for(20ms))
+    for (int i = 0; i < 150; ++i, std::this_thread::sleep_for(20ms))
       for (GstStructure* m : rx.element_messages("McastExpertSapSession")) {
         const bool match = g_strcmp0(gst_structure_get_string(m, "event"), event) == 0;
         gst_structure_free(m);
