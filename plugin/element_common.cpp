@@ -50,7 +50,11 @@ std::string string_of(const GValue* value) {
 
 void install_list_property(GObjectClass* klass, guint id, const char* name, const char* nick, const char* blurb,
                            ListKind kind, GParamFlags flags) {
-  static const ListKind kinds[] = {ListKind::Groups, ListKind::Destinations, ListKind::Sources, ListKind::Interfaces};
+  // One static value per kind, for the param spec's qdata to point at: every kind, in enum order.
+  static const ListKind kinds[] = {ListKind::Groups, ListKind::Destinations, ListKind::Sources, ListKind::Interfaces,
+                                   ListKind::SapGroups};
+  static_assert(sizeof kinds / sizeof kinds[0] == static_cast<size_t>(ListKind::SapGroups) + 1,
+                "a ListKind without its entry here");
   GParamSpec* pspec = g_param_spec_string(name, nick, blurb, nullptr, flags);
   g_param_spec_set_qdata(pspec, list_kind_quark(), const_cast<ListKind*>(&kinds[static_cast<int>(kind)]));
   g_object_class_install_property(klass, id, pspec);

@@ -26,7 +26,8 @@ constexpr auto kReadyOnly = static_cast<GParamFlags>(kLive | GST_PARAM_MUTABLE_R
 constexpr auto kReadOnly = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
 // What a list property holds, for checking it when it is set (by a setter, a URI or a signal alike).
-enum class ListKind { Groups, Destinations, Sources, Interfaces, SapGroups };
+// (install_list_property keeps one value of each: a kind added here is added there too, or the build fails.)
+enum class ListKind { Groups, Destinations, Sources, Interfaces, SapGroups };  // SapGroups last
 
 // A string property's value as a std::string ("" for NULL): how both elements' setters store text.
 std::string string_of(const GValue* value);

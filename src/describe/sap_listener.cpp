@@ -32,9 +32,16 @@ ReceiverSettings receiver_settings(const SapListenerSettings& s, std::vector<Gro
 // are joined on each of those that has IPv6, named.
 std::string default_v6_interfaces(const InterfaceTable& table) {
   std::string names;
-  for (const auto& i : default_receive_interfaces(table, Family::V6)) names += (names.empty() ? "" : ",") + i.name;
+  try {
+    for (const auto& i : default_receive_interfaces(table, Family::V6)) names += (names.empty() ? "" : ",") + i.name;
+  } catch (const Error&) {
+    // none: "" says so
+  }
   return names;
 }
+
+// The largest datagram either family allows: the slots hold any SAP packet whole, whichever receivers come and go.
+constexpr size_t kLargestDatagram = 65527;
 
 }  // namespace
 
@@ -54,10 +61,13 @@ SapListener::SapListener(const SapListenerSettings& settings) : settings_(settin
     ReceiverSettings rs = receiver_settings(settings_, std::move(groups));
     try {
       if (family == Family::V6 && rs.iface.empty()) {
-        rs.iface = default_v6_interfaces(table_);
+        // Followed as interfaces change (refresh_default_v6): one that gains IPv6 later is joined then.
+        follow_v6_defaults_ = defaults;
+        v6_interfaces_ = rs.iface = default_v6_interfaces(table_);
         if (rs.iface.empty()) throw Error(ErrorKind::NotFound, "no interface has IPv6", "");
       }
       receivers_.push_back(std::make_unique<MulticastReceiver>(rs, table_));
+      if (family == Family::V6 && follow_v6_defaults_) v6_receiver_ = receivers_.back().get();
     } catch (const Error& e) {
       // With the default groups, a family the host or the named interfaces do not have is left out (and said why
       // in the log); groups the user named must all be joined.
@@ -69,9 +79,7 @@ SapListener::SapListener(const SapListenerSettings& settings) : settings_(settin
   open(std::move(v4), Family::V4);
   open(std::move(v6), Family::V6);
   if (receivers_.empty()) throw *first_failure;
-  size_t largest = 0;
-  for (const auto& r : receivers_) largest = std::max(largest, r->max_datagram());
-  slots_ = std::make_unique<SlotBatch>(kBatch, largest);
+  slots_ = std::make_unique<SlotBatch>(kBatch, kLargestDatagram);
   last_heard_ns_ = monotonic_ns();
   if (settings_.log && !skipped_.empty()) settings_.log("SAP: not listening on " + skipped_);
 }
@@ -109,17 +117,21 @@ bool SapListener::listen(int timeout_ms, const Waker& stop, std::vector<SapEvent
   } while (n < 0 && errno == EINTR);
   if (n < 0) throw_system_error("waiting for SAP announcements failed", errno);
   if (fds[0].revents != 0) return false;
-  for (auto& r : receivers_) {
-    if (r->interfaces_changed()) {
+  bool changed = false;
+  for (size_t i = 0; i < receivers_.size(); ++i) {
+    MulticastReceiver& r = *receivers_[i];
+    if (r.interfaces_changed()) {
+      changed = true;
       try {
-        table_ = r->interfaces_now();
-        r->follow_interfaces(table_, settings_.iface.empty());
+        table_ = r.interfaces_now();
+        r.follow_interfaces(table_, settings_.iface.empty());
       } catch (const Error& e) {
         if (settings_.log) settings_.log(std::string("SAP: cannot follow the interfaces: ") + e.what());
       }
     }
-    read(*r, events);
+    read(r, events);
   }
+  if (changed && follow_v6_defaults_) refresh_default_v6();
   const int64_t now = monotonic_ns();
   for (auto& gone : directory_.expire(now)) events.push_back({SapEvent::Kind::Expired, std::move(gone)});
   rejoin_if_quiet(now);
@@ -156,6 +168,29 @@ void SapListener::read(MulticastReceiver& receiver, std::vector<SapEvent>& event
       }
     }
     if (n < slots_->size()) return;
+  }
+}
+
+// With the default groups and interfaces, the IPv6 receiver is pinned by name to the interfaces that had IPv6 when
+// it was made (a link-scope group needs its interface): made anew when that set changes — an interface that gained
+// IPv6 or came up is joined, one that lost it is left.
+void SapListener::refresh_default_v6() {
+  const std::string names = default_v6_interfaces(table_);
+  if (names == v6_interfaces_) return;
+  if (settings_.log) settings_.log("SAP: IPv6 interfaces now '" + names + "' (were '" + v6_interfaces_ + "')");
+  v6_interfaces_ = names;
+  receivers_.erase(std::remove_if(receivers_.begin(), receivers_.end(),
+                                  [&](const std::unique_ptr<MulticastReceiver>& r) { return r.get() == v6_receiver_; }),
+                   receivers_.end());
+  v6_receiver_ = nullptr;
+  if (names.empty()) return;
+  ReceiverSettings rs = receiver_settings(settings_, parse_group_list(kDefaultSapGroupsV6, kReceiverGroupRules));
+  rs.iface = names;
+  try {
+    receivers_.push_back(std::make_unique<MulticastReceiver>(rs, table_));
+    v6_receiver_ = receivers_.back().get();
+  } catch (const Error& e) {
+    if (settings_.log) settings_.log(std::string("SAP: cannot listen on IPv6 now: ") + e.what());
   }
 }
 

@@ -73,6 +73,7 @@ class SapListener {
  private:
   void read(MulticastReceiver& receiver, std::vector<SapEvent>& events);
   void rejoin_if_quiet(int64_t now);
+  void refresh_default_v6();
 
   SapListenerSettings settings_;
   std::vector<std::unique_ptr<MulticastReceiver>> receivers_;  // one per family
@@ -81,7 +82,10 @@ class SapListener {
   std::unique_ptr<SlotBatch> slots_;
   std::string skipped_;
   bool warned_refused_ = false;
-  int64_t last_heard_ns_ = 0;  // a datagram, or the last rejoin
+  bool follow_v6_defaults_ = false;           // IPv6 on the default interfaces, followed as they change
+  std::string v6_interfaces_;                 // ... the ones it is pinned to now
+  MulticastReceiver* v6_receiver_ = nullptr;  // ... and its receiver (one of receivers_), if any
+  int64_t last_heard_ns_ = 0;                 // a datagram, or the last rejoin
 };
 
 }  // namespace mcastexpert

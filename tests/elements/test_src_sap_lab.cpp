@@ -335,6 +335,24 @@ TEST(SrcSap, AnIpv6AnnouncementOnTheLinkScopeSapGroupIsHeardByDefault) {
   EXPECT_EQ(stream(*h, txa, "ff15::59:1", port, 1, 4), packets(1, 4));
 }
 
+TEST(SrcSap, AnInterfaceThatGainsIpv6LaterIsListenedOnForIpv6Announcements) {
+  // eth1 (LAN B) without IPv6 when the source starts: its IPv6 SAP listener is on eth0 alone.
+  run_in("rx", "sysctl -qw net.ipv6.conf.eth1.disable_ipv6=1");
+  auto h = listening_source("Six later");
+  run_in("rx",
+         "sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0 && ip -6 addr add " + F("RX_ETH1_IPV6") + "/64 dev eth1 nodad");
+  Device txb("txb", true);
+  const uint16_t port = next_port();
+  GstStructure* m = nullptr;
+  for (int i = 0; i < 25 && m == nullptr; ++i) {  // until the listener has followed the change
+    txb.announce(audio_sdp(txb.origin(), 1, "Six later", "ff15::59:2", port), 0x6262);
+    m = wait_message(*h, "McastExpertSapSession", "found", 200ms);
+  }
+  ASSERT_NE(m, nullptr) << "an announcement on the interface that gained IPv6 was not heard";
+  EXPECT_EQ(field(m, "iface"), "eth1");
+  gst_structure_free(m);
+}
+
 TEST(SrcSap, ASapUriOpensTheFirstSessionHeardInUridecodebin) {
   // A real sender this time: mcastexpertsink announcing its own L24 stream on LAN A.
   Pipeline sender(
