@@ -226,6 +226,13 @@ struct Settings {
   plugin::RefusedValues refused;
 };
 
+// What a stream description (sdp, sdp-file, or a SAP session's) gave: its text, its caps, whether its legs merge.
+struct Description {
+  std::string text;
+  CapsRef caps;
+  bool redundant = false;
+};
+
 // The open socket and what it resolved to: made at NULL→READY (so port=0 reads back in READY), remade at
 // READY→PAUSED when the socket settings changed since, dropped whole at READY→NULL. With sap-session, the SAP
 // listener instead, and a receiver only while the session is announced: made, remade and dropped by the streaming
@@ -238,10 +245,8 @@ struct RunningState {
   SocketSettings session_socket;              // what the session's SDP set, as the receiver was made from it
   NetnsPin netns;                             // where receivers made later (for a SAP session) belong
   plugin::ReceiveNames names;                 // for the receive meta
-  // From sdp / sdp-file: the caps the description gives, and whether its legs are merged (a DUP group).
-  std::string described_text;
-  CapsRef described_caps;
-  bool described_redundancy = false;
+  // From sdp, sdp-file or the SAP session: the description, its caps, and whether its legs are merged (a DUP group).
+  Description described;
 
   // With redundancy, from start to stop (set and dropped under state_lock; the streaming thread writes them):
   std::unique_ptr<RtpMerger> merger;
@@ -967,11 +972,11 @@ static bool same_sources(const std::string& a, const std::string& b) {
 // With sdp or sdp-file: `s` with what the description sets (groups, port, iface per leg, sources, block-sources),
 // its caps and whether its legs merge in `running`. A property set to something else than the description says is
 // an error naming both. Throws Error.
-static Settings apply_description(const Settings& s, RunningState& running) {
+static Settings apply_description(const Settings& s, Description& described) {
   const std::string text = description_text(s.socket);
   if (text.empty()) return s;
   const char* which = s.socket.sdp.empty() ? "sdp-file" : "sdp";
-  running.described_text = text;
+  described.text = text;
   const StreamDescription d = about_setting(which, [&] { return read_sdp(text, s.socket.media); });
   const ReceptionPlan plan = about_setting("iface", [&] { return plan_reception(d, s.socket.iface); });
   Settings out = s;
@@ -995,8 +1000,8 @@ static Settings apply_description(const Settings& s, RunningState& running) {
     gst_caps_unref(caps);
     conflict(which, "caps", plan.caps, set_text);
   }
-  running.described_caps.reset(caps);
-  running.described_redundancy = plan.redundant;
+  described.caps.reset(caps);
+  described.redundant = plan.redundant;
   out.socket.groups = plan.groups;
   if (d.legs.size() == 1) out.socket.port = plan.port;
   out.socket.iface = plan.iface;
@@ -1078,7 +1083,7 @@ static gboolean open_receiver(GstMcastExpertSrc* self, const Settings& user) {
   Settings s;
   try {
     if (!priv->stop.valid() || !priv->recheck.valid()) throw_system_error("cannot create an eventfd", EMFILE);
-    s = apply_description(user, *running);
+    s = apply_description(user, running->described);
     rs = receiver_settings(self, s);
     running->receiver = std::make_unique<MulticastReceiver>(rs, InterfaceTable::from_system());
   } catch (const Error& e) {
@@ -1141,7 +1146,7 @@ static GstCaps* gst_mcastexpert_src_get_caps(GstBaseSrc* src, GstCaps* filter) {
   if (caps == nullptr) {
     // What a stream description gave, while the socket it opened is open.
     std::lock_guard<std::mutex> lock(self->priv->state_lock);
-    GstCaps* described = self->priv->running ? self->priv->running->described_caps.get() : nullptr;
+    GstCaps* described = self->priv->running ? self->priv->running->described.caps.get() : nullptr;
     caps = described != nullptr ? gst_caps_ref(described) : gst_caps_new_any();
   }
   if (filter != nullptr) {
@@ -1162,7 +1167,7 @@ static void start_merging(GstMcastExpertSrc* self, RunningState& running, Stream
   running.leg_live.reset();
   running.not_rtp = 0;
   streaming.leg_last_monotonic.clear();
-  if (!running.receiver || (s.redundancy != REDUNDANCY_ST2022_7 && !running.described_redundancy)) return;
+  if (!running.receiver || (s.redundancy != REDUNDANCY_ST2022_7 && !running.described.redundant)) return;
   const size_t legs = running.receiver->memberships().size();
   running.merger = std::make_unique<RtpMerger>(uint64_t{s.redundancy_window_ms} * 1000000, legs);
   running.leg_live = std::make_unique<std::atomic<bool>[]>(legs);
@@ -1184,7 +1189,7 @@ static gboolean gst_mcastexpert_src_start(GstBaseSrc* src) {
   if (!reopen && !s.socket.sdp_file.empty()) {
     try {
       std::lock_guard<std::mutex> lock(priv->state_lock);
-      reopen = description_text(s.socket) != priv->running->described_text;
+      reopen = description_text(s.socket) != priv->running->described.text;
     } catch (const Error&) {
       reopen = true;  // open_receiver reports it
     }
@@ -1477,12 +1482,8 @@ static Settings session_settings(const Settings& user, const plugin::FollowedSes
   return s;
 }
 
-static std::string caps_text(GstCaps* caps) {
-  if (caps == nullptr) return "";
-  gchar* text = gst_caps_to_string(caps);
-  std::string out = text;
-  g_free(text);
-  return out;
+static bool same_caps(GstCaps* a, GstCaps* b) {
+  return a == b || (a != nullptr && b != nullptr && gst_caps_is_equal(a, b));
 }
 
 // Makes the receiver for the session as announced now (in the network namespace the element started in: the
@@ -1492,13 +1493,13 @@ static void receive_session(GstMcastExpertSrc* self, const plugin::FollowedSessi
   auto* priv = self->priv;
   RunningState& running = *priv->running;
   const Settings user = settings_snapshot(priv);
-  RunningState described;
+  Description described;
   Settings s;
   ReceiverSettings rs;
   try {
     s = apply_description(session_settings(user, session), described);
     if (running.receiver && s.socket == running.session_socket &&
-        caps_text(described.described_caps.get()) == caps_text(running.described_caps.get())) {
+        same_caps(described.caps.get(), running.described.caps.get())) {
       GST_INFO_OBJECT(self, "SAP session '%s' updated; what it describes to receive is the same", session.name.c_str());
       return;
     }
@@ -1529,14 +1530,12 @@ static void receive_session(GstMcastExpertSrc* self, const plugin::FollowedSessi
                          session.origin.c_str()));
     return;
   }
-  const bool caps_changed = caps_text(described.described_caps.get()) != caps_text(running.described_caps.get());
+  const bool caps_changed = !same_caps(described.caps.get(), running.described.caps.get());
   {
     std::lock_guard<std::mutex> lock(priv->state_lock);
     running.receiver = std::move(receiver);
     running.session_socket = s.socket;
-    running.described_text = described.described_text;
-    running.described_caps = described.described_caps;
-    running.described_redundancy = described.described_redundancy;
+    running.described = described;
     start_merging(self, running, *priv->streaming, user);
   }
   note_joins(self, running, !rs.sources.empty());
